@@ -35,7 +35,13 @@ class Collections:
     USER_PROFILES = "user_profiles"
     MOVIE_STATS = "movie_stats"
     DEAD_LETTERS = "dead_letters"
+    # Per-movie, per-hour activity buckets (event time) behind the trending lists.
+    MOVIE_ACTIVITY = "movie_activity"
     MOVIES = "movies"
+
+
+# How many recent interactions a user profile keeps (the model reads the newest of these).
+PROFILE_RECENT_LIMIT = 200
 
 
 # --- rules ----------------------------------------------------------------------------------------------------

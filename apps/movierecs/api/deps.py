@@ -1,0 +1,47 @@
+"""FastAPI dependencies: handlers receive what they need through these ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from movierecs.api.errors import Unauthorized
+from movierecs.api.publisher import EventPublisher
+from movierecs.api.state import ApiResources
+from movierecs.settings import ApiSettings
+
+
+def get_resources(request: Request) -> ApiResources:
+    return request.app.state.resources
+
+
+def get_settings(resources: Annotated[ApiResources, Depends(get_resources)]) -> ApiSettings:
+    return resources.settings
+
+
+def get_publisher(resources: Annotated[ApiResources, Depends(get_resources)]) -> EventPublisher:
+    return resources.publisher
+
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Required when keys are configured")
+
+
+def require_api_key(
+    settings: Annotated[ApiSettings, Depends(get_settings)],
+    api_key: Annotated[str | None, Depends(_api_key_header)],
+) -> None:
+    keys = settings.api_key_set()
+    if not keys:
+        return
+    # Constant-time comparison against every configured key (rotation keeps two valid at once).
+    if api_key is None or not any(hmac.compare_digest(api_key, key) for key in keys):
+        raise Unauthorized("missing or invalid X-API-Key", headers={"WWW-Authenticate": "ApiKey"})
+
+
+Resources = Annotated[ApiResources, Depends(get_resources)]
+Settings = Annotated[ApiSettings, Depends(get_settings)]
+Publisher = Annotated[EventPublisher, Depends(get_publisher)]
+WriteAccess = Depends(require_api_key)

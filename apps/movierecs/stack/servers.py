@@ -137,6 +137,7 @@ class BrokerServer:
     state_dir: Path
     port: int = 9092
     host: str = "127.0.0.1"
+    name: str = "broker"
 
     @property
     def address(self) -> str:
@@ -178,6 +179,11 @@ class MongoServer:
     port: int = 27017
     host: str = "127.0.0.1"
     replica_set: str = "rs0"
+    name: str = "mongod"
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
 
     @property
     def uri(self) -> str:

@@ -1,0 +1,5 @@
+import sys
+
+from movierecs.cli import main
+
+sys.exit(main())

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "movierecs.stack.commands",
     "movierecs.api.commands",
+    "movierecs.bench.commands",
 )
 
 

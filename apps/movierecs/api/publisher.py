@@ -94,5 +94,5 @@ class EventPublisher:
 async def _quiet_stop(producer: AIOKafkaProducer) -> None:
     try:
         await asyncio.wait_for(producer.stop(), 5)
-    except Exception:  # noqa: BLE001 - closing a broken producer must not mask the original error
+    except Exception:
         logger.debug("producer stop failed", exc_info=True)

@@ -17,7 +17,7 @@ class ApiResources:
     publisher: EventPublisher
 
     @property
-    def db(self):  # noqa: ANN201 - pymongo's AsyncDatabase generic is noisy to spell
+    def db(self):
         return self.mongo[self.settings.mongo_db]
 
     @classmethod

@@ -55,7 +55,7 @@ class Component(Protocol):
 
 def http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URL we built
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300
     except OSError:
         return False
@@ -193,7 +193,7 @@ def run_step(name: str, argv: list[str], env: dict[str, str], log_file: Path) ->
     """Run a one-shot step of ``up`` (e.g. training a first model), its output appended to a log file."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
-        result = subprocess.run(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
+        result = subprocess.run(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
                                 check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{name} failed (exit {result.returncode}); see {log_file}")

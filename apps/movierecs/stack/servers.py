@@ -6,6 +6,7 @@ directory; ``stop`` only ever signals a pid it wrote itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -75,10 +76,8 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 def _alive(pid: int) -> bool:
@@ -103,7 +102,7 @@ def spawn(argv: list[str], log_file: Path, pid_file: Path, env: dict[str, str] |
     """Start a detached process in its own session, output to ``log_file``; record its pid."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - argv is built by this module, never from user input
+        process = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env=env,
         )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from movierecs.api.deps import Publisher, Settings, WriteAccess
 from movierecs.api.errors import PayloadTooLarge
 from movierecs.api.metrics import EVENTS_PUBLISHED
-from movierecs.api.openapi import EVENTS_REQUEST_BODY, ERROR_RESPONSES
+from movierecs.api.openapi import ERROR_RESPONSES, EVENTS_REQUEST_BODY
 from movierecs.api.payloads import parse_events_payload
 from movierecs.contract import Event, utc_now
 

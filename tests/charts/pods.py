@@ -57,7 +57,13 @@ def pod_templates(objects: list[dict[str, Any]]) -> Iterator[PodTemplate]:
             continue
         else:
             continue
-        yield PodTemplate(f"{kind}/{name}", template.get("metadata", {}).get("labels", {}), template["spec"])
+        spec = template["spec"]
+        if kind == "StatefulSet":
+            # Claims from volumeClaimTemplates are volumes of the pod too (one PVC per replica).
+            claims = [{"name": t["metadata"]["name"], "volumeClaimTemplate": t["spec"]}
+                      for t in obj["spec"].get("volumeClaimTemplates", [])]
+            spec = dict(spec, volumes=list(spec.get("volumes", [])) + claims)
+        yield PodTemplate(f"{kind}/{name}", template.get("metadata", {}).get("labels", {}), spec)
 
 
 def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:

@@ -1,6 +1,7 @@
-{{/* Names and labels. The chart, the image and app.kubernetes.io/name share one name. */}}
+{{/* Names and labels. The chart, the image and app.kubernetes.io/name share one name (also when the umbrella
+   chart aliases this chart, hence the literal instead of .Chart.Name). */}}
 {{- define "movierecs-streaming.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- default "movierecs-streaming" .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/*
@@ -12,7 +13,7 @@ Fully qualified name. Not derived from the release name: the sibling charts find
 {{- end -}}
 
 {{- define "movierecs-streaming.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" "movierecs-streaming" .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "movierecs-streaming.selectorLabels" -}}

@@ -1,0 +1,1 @@
+"""Datasets: the MovieLens loader (ratings + catalog) and the interaction sources the trainer reads."""

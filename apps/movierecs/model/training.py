@@ -1,0 +1,299 @@
+"""Training the history encoder: denoising set completion + next-events, full softmax, early stopping.
+
+Each epoch every training user yields ``samples_per_user`` examples, each one of two kinds:
+
+* **set completion** — a random subset of the history is the input, the rest is the target (what the
+  random-split protocol and "more like what I rated" need);
+* **next events** — a random prefix (in time order) is the input, the next ``target_window`` movies the target
+  (what the leave-last-out protocol and live sessions need).
+
+The loss is the multinomial log-likelihood of the targets under a softmax over the whole catalogue, with the
+input movies masked out (they are excluded at ranking time too). Validation: a held-out part of the histories of
+``val_fraction`` of the users (never trained on); the best epoch by nDCG@10 is kept; training stops after
+``patience`` epochs without improvement or when the time budget is spent. Same seed, same data, same thread
+count -> the same weights.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from movierecs.model.histories import History, build_histories, build_vocab, pad_left
+from movierecs.model.metrics import ranking_metrics
+from movierecs.model.network import HistoryRecommender
+
+logger = logging.getLogger(__name__)
+MASKED = -1e9
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dim: int = 128
+    heads: int = 4
+    hidden: int = 512
+    dropout: float = 0.2
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    batch_size: int = 128
+    max_epochs: int = 60
+    patience: int = 6
+    samples_per_user: int = 2
+    temporal_prob: float = 0.5
+    keep_min: float = 0.2
+    keep_max: float = 0.9
+    target_window: int = 5
+    # Set completion predicts every movie of the history (Mult-DAE style) instead of only the dropped ones.
+    target_all: bool = False
+    # Closed-form item-item part (EASE) over the most popular movies; L2 strength chosen on validation.
+    item_item_max: int = 4000
+    item_item_lambdas: tuple[float, ...] = (100.0, 200.0, 400.0, 800.0, 1600.0)
+    max_len: int = 200
+    val_fraction: float = 0.25
+    val_holdout: Literal["random", "last"] = "last"
+    seed: int = 42
+    threads: int = 2
+    time_budget_s: float = 55.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    model: HistoryRecommender
+    vocab: list[str]
+    config: TrainConfig
+    best_epoch: int
+    best_val_ndcg: float
+    epochs_run: int
+    seconds: float
+    stopped_by: str
+    num_interactions: int
+    num_users: int
+    curve: list[dict[str, float]] = field(default_factory=list)
+    item_item_lambda: float | None = None
+
+
+@dataclass(frozen=True)
+class _Split:
+    train: list[History]
+    val_inputs: list[tuple[np.ndarray, np.ndarray]]
+    val_targets: list[set[int]]
+
+
+def train_model(
+    interactions: pd.DataFrame,
+    config: TrainConfig | None = None,
+    progress: bool = True,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+) -> TrainResult:
+    """Train on an interaction frame (``user_id, movie_id, rating, timestamp``); returns the best model."""
+    config = config or TrainConfig()
+    started = time.perf_counter()
+    torch.set_num_threads(max(1, config.threads))
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+
+    vocab = build_vocab(interactions)
+    if len(vocab) < 2:
+        raise ValueError("training needs interactions with at least two distinct movies")
+    histories = build_histories(interactions, vocab)
+    split = _split_validation(histories, config, rng)
+    if not split.train:
+        raise ValueError("no user has enough interactions to train on")
+
+    model = HistoryRecommender(len(vocab), dim=config.dim, heads=config.heads, hidden=config.hidden,
+                               dropout=config.dropout, item_item_size=min(len(vocab), config.item_item_max))
+    item_item_lambda = _fit_item_item(model, split, config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    best_state = copy.deepcopy(model.state_dict())
+    best_val = _validate(model, split, config) if split.val_inputs else -1.0
+    best_epoch, stale, stopped_by = 0, 0, "max_epochs"
+    curve: list[dict[str, float]] = [{"epoch": 0, "loss": float("nan"), "val_ndcg_at_10": best_val}]
+    bar = tqdm(range(1, config.max_epochs + 1), desc="train", unit="epoch", disable=not progress)
+    epoch = 0
+    for epoch in bar:
+        loss = _run_epoch(model, optimizer, split.train, len(vocab), config, rng)
+        val = _validate(model, split, config) if split.val_inputs else -loss
+        curve.append({"epoch": epoch, "loss": loss, "val_ndcg_at_10": val})
+        bar.set_postfix(loss=f"{loss:.3f}", val_ndcg=f"{val:.4f}")
+        if on_epoch is not None:
+            on_epoch(curve[-1])
+        if val > best_val:
+            best_val, best_epoch, stale = val, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            stale += 1
+        if stale >= config.patience:
+            stopped_by = "early_stopping"
+            break
+        if time.perf_counter() - started > config.time_budget_s:
+            stopped_by = "time_budget"
+            break
+    bar.close()
+    model.load_state_dict(best_state)
+    if item_item_lambda is not None:
+        # λ was chosen on validation; the final item-item block also learns from the held-out interactions.
+        model.item_item.copy_(fit_item_item(histories, model.item_item.shape[0], item_item_lambda))
+    model.eval()
+    seconds = time.perf_counter() - started
+    logger.info("trained", extra={"best_epoch": best_epoch, "val_ndcg_at_10": best_val, "seconds": seconds})
+    return TrainResult(
+        model=model, vocab=vocab, config=config, best_epoch=best_epoch, best_val_ndcg=best_val,
+        epochs_run=epoch, seconds=seconds, stopped_by=stopped_by, num_interactions=len(interactions),
+        num_users=len(histories), curve=curve, item_item_lambda=item_item_lambda,
+    )
+
+
+def fit_item_item(histories: list[History], size: int, l2: float) -> torch.Tensor:
+    """EASE (Steck 2019): ``B = I - P / diag(P)``, ``P = (XᵀX + λI)⁻¹``, zero diagonal, X binary users×items."""
+    gram = torch.zeros(size, size, dtype=torch.float64)
+    for history in histories:
+        columns = torch.from_numpy(np.unique(history.items[history.items <= size]) - 1)
+        if len(columns):
+            gram[columns.unsqueeze(1), columns.unsqueeze(0)] += 1.0
+    gram += l2 * torch.eye(size, dtype=torch.float64)
+    inverse = torch.linalg.inv(gram)
+    weights = -inverse / torch.diagonal(inverse).unsqueeze(0)
+    weights.fill_diagonal_(0.0)
+    return weights.to(torch.float32)
+
+
+def _fit_item_item(model: HistoryRecommender, split: _Split, config: TrainConfig) -> float | None:
+    """Fit the item-item block for each candidate λ and keep the best on validation (the first if none)."""
+    size = model.item_item.shape[0]
+    if size == 0 or not config.item_item_lambdas:
+        return None
+    best_l2, best_val, best_weights = None, -1.0, None
+    for l2 in config.item_item_lambdas:
+        weights = fit_item_item(split.train, size, l2)
+        model.item_item.copy_(weights)
+        val = _validate(model, split, config) if split.val_inputs else 0.0
+        if best_weights is None or val > best_val:
+            best_l2, best_val, best_weights = l2, val, weights
+    model.item_item.copy_(best_weights)
+    return best_l2
+
+
+def _split_validation(histories: list[History], config: TrainConfig, rng: np.random.Generator) -> _Split:
+    eligible = [i for i, h in enumerate(histories) if len(h) >= 5]
+    n_val = int(round(len(eligible) * config.val_fraction))
+    val_users = set(rng.choice(eligible, size=n_val, replace=False).tolist()) if n_val else set()
+    train: list[History] = []
+    val_inputs: list[tuple[np.ndarray, np.ndarray]] = []
+    val_targets: list[set[int]] = []
+    for i, history in enumerate(histories):
+        if i not in val_users:
+            if len(history) >= 2:
+                train.append(history)
+            continue
+        n = len(history)
+        if config.val_holdout == "last":
+            held = np.zeros(n, dtype=bool)
+            held[-1] = True
+        else:
+            held = np.zeros(n, dtype=bool)
+            held[rng.choice(n, size=max(1, int(round(0.2 * n))), replace=False)] = True
+        kept = History(history.user_id, history.items[~held], history.ratings[~held])
+        train.append(kept)
+        val_inputs.append((kept.items, kept.ratings))
+        val_targets.append(set((history.items[held] - 1).tolist()))
+    return _Split(train=train, val_inputs=val_inputs, val_targets=val_targets)
+
+
+def _sample(history: History, config: TrainConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
+                                                                                    np.ndarray]:
+    """One (input items, input ratings, target items) example from a history of >= 2 movies."""
+    n = len(history)
+    if rng.random() < config.temporal_prob:
+        cut = int(rng.integers(1, n))
+        return history.items[:cut], history.ratings[:cut], history.items[cut:cut + config.target_window]
+    keep = rng.random(n) < rng.uniform(config.keep_min, config.keep_max)
+    if keep.all():
+        keep[rng.integers(n)] = False
+    target = history.items if config.target_all else history.items[~keep]
+    return history.items[keep], history.ratings[keep], target
+
+
+def _run_epoch(
+    model: HistoryRecommender,
+    optimizer: torch.optim.Optimizer,
+    train: list[History],
+    num_items: int,
+    config: TrainConfig,
+    rng: np.random.Generator,
+) -> float:
+    model.train()
+    order = np.concatenate([rng.permutation(len(train)) for _ in range(config.samples_per_user)])
+    total, batches = 0.0, 0
+    for start in range(0, len(order), config.batch_size):
+        samples = [_sample(train[i], config, rng) for i in order[start:start + config.batch_size]]
+        items, ratings = pad_left([(s[0], s[1]) for s in samples], config.max_len)
+        targets = np.zeros((len(samples), num_items), dtype=np.float32)
+        for row, (_, _, target) in enumerate(samples):
+            targets[row, target - 1] = 1.0
+        items_t = torch.from_numpy(items)
+        logits = model(items_t, torch.from_numpy(ratings))
+        targets_t = torch.from_numpy(targets)
+        logits = logits.masked_fill(_seen_mask(items_t, num_items) & (targets_t == 0), MASKED)
+        loss = -(torch.log_softmax(logits, dim=1) * targets_t).sum(1).div(targets_t.sum(1)).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += float(loss.detach())
+        batches += 1
+    return total / max(1, batches)
+
+
+def _seen_mask(items: torch.Tensor, num_items: int) -> torch.Tensor:
+    seen = torch.zeros(items.shape[0], num_items + 1, dtype=torch.bool)
+    seen.scatter_(1, items, True)
+    return seen[:, 1:]
+
+
+def _validate(model: HistoryRecommender, split: _Split, config: TrainConfig) -> float:
+    top = rank_top_k(model, split.val_inputs, k=10, max_len=config.max_len)
+    return ranking_metrics([row.tolist() for row in top], split.val_targets, k=10)["ndcg_at_k"]
+
+
+@torch.inference_mode()
+def rank_top_k(
+    model: torch.nn.Module,
+    inputs: list[tuple[np.ndarray, np.ndarray]],
+    k: int,
+    max_len: int = 200,
+    batch_size: int = 256,
+    exclude: list[np.ndarray] | None = None,
+) -> np.ndarray:
+    """Top-k vocabulary columns (0-based) per input history, its own movies (and ``exclude``) removed."""
+    was_training = model.training
+    model.eval()
+    out = []
+    for start in range(0, len(inputs), batch_size):
+        chunk = inputs[start:start + batch_size]
+        items, ratings = pad_left(chunk, max_len)
+        scores = model(torch.from_numpy(items), torch.from_numpy(ratings))
+        num_items = scores.shape[1]
+        # Every input movie is excluded, including those older than max_len.
+        for row, (hist_items, _) in enumerate(chunk):
+            scores[row, torch.from_numpy(hist_items - 1)] = MASKED
+            if exclude is not None and len(exclude[start + row]):
+                scores[row, torch.from_numpy(exclude[start + row])] = MASKED
+        out.append(torch.topk(scores, min(k, num_items), dim=1).indices.numpy())
+    model.train(was_training)
+    return np.concatenate(out) if out else np.zeros((0, k), dtype=np.int64)
+
+
+def train_from_histories_frame(interactions: pd.DataFrame, **overrides: Any) -> TrainResult:
+    """Convenience for tests and notebooks: ``train_model`` with config overrides and no progress bar."""
+    return train_model(interactions, TrainConfig(**overrides), progress=False)

@@ -54,8 +54,8 @@ def test_every_pod_is_covered_by_a_network_policy(render: Render) -> None:
     policies = render.of_kind("NetworkPolicy")
     for pod in pod_templates(render.objects):
         covering = [p for p in policies if selects(p["spec"]["podSelector"].get("matchLabels", {}), pod.labels)
-                    or render.values.get("networkPolicy", {}).get("defaultDenyIngress")
-                    and p["spec"]["podSelector"] == {}]
+                    or (render.values.get("networkPolicy", {}).get("defaultDenyIngress")
+                    and p["spec"]["podSelector"] == {})]
         assert covering, f"[{render.profile}] no NetworkPolicy selects {pod.owner}"
 
 

@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # Image of the API and the trainer (`movierecs serve`, `movierecs train`, `movierecs load-movielens`).
 # Build from the repository root:  docker build -f docker/api.Dockerfile -t movierecs-api .
-ARG PYTHON_VERSION=3.12
+ARG PYTHON_VERSION=3.11
 ARG TORCH_VERSION=2.13.0
 
 FROM python:${PYTHON_VERSION}-slim-bookworm AS build

@@ -34,16 +34,17 @@ LABEL org.opencontainers.image.title="movierecs-streaming" \
       org.opencontainers.image.description="movie-recs Spark Structured Streaming job (Kafka -> MongoDB)" \
       org.opencontainers.image.licenses="Apache-2.0"
 USER root
-# The project needs Python >= 3.11; the Spark image's Ubuntu 22.04 ships 3.10. Python 3.12 from deadsnakes runs the
-# driver and the executors' Python workers (PYSPARK_PYTHON); pyspark itself comes from /opt/spark/python.
+# The project needs Python >= 3.11; the Spark image's Ubuntu 22.04 ships 3.10. Python 3.11 (the version the test
+# suite runs on) from deadsnakes runs the driver and the executors' Python workers (PYSPARK_PYTHON); pyspark
+# itself comes from /opt/spark/python.
 RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends software-properties-common gpg-agent; \
     add-apt-repository -y ppa:deadsnakes/ppa; \
-    apt-get install -y --no-install-recommends python3.12 python3.12-venv; \
+    apt-get install -y --no-install-recommends python3.11 python3.11-venv; \
     apt-get purge -y --auto-remove software-properties-common gpg-agent; \
     rm -rf /var/lib/apt/lists/*; \
-    python3.12 -m venv /opt/venv
+    python3.11 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYSPARK_PYTHON=/opt/venv/bin/python \
     PYSPARK_DRIVER_PYTHON=/opt/venv/bin/python \

@@ -59,11 +59,11 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float = TIMEOU
 def k8s() -> client.ApiClient:
     try:
         config.load_kube_config(context=os.environ.get("MOVIERECS_E2E_CONTEXT"))
-    except Exception:
+    except Exception as kubeconfig_error:
         try:
             config.load_incluster_config()
-        except Exception as exc:
-            pytest.skip(f"no Kubernetes configuration: {exc}")
+        except Exception:
+            pytest.skip(f"no Kubernetes cluster configured (kubeconfig: {kubeconfig_error})")
     api_client = client.ApiClient()
     try:
         client.VersionApi(api_client).get_code(_request_timeout=3)

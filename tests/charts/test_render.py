@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,32 @@ def test_schema_rejects_invalid_values(helm: str, umbrella: Path, values_file: s
         output = result.stdout + result.stderr
         assert result.returncode != 0, f"{values_file} was accepted by: {' '.join(cmd[:2])}"
         assert "schema" in output and expected in output, output
+
+
+def _objects_without_closed_properties(schema: object, path: str = "") -> list[str]:
+    """Schema nodes that declare properties but accept undeclared ones (maps declare no properties)."""
+    found = []
+    if isinstance(schema, dict):
+        if "properties" in schema and schema.get("additionalProperties") is not False:
+            found.append(path or "/")
+        for key, value in schema.items():
+            found += _objects_without_closed_properties(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            found += _objects_without_closed_properties(value, f"{path}/{index}")
+    return found
+
+
+@pytest.mark.parametrize("chart", SUBCHARTS, ids=lambda p: p.name)
+def test_subchart_values_schemas_are_closed(chart: Path) -> None:
+    schema = json.loads((chart / "values.schema.json").read_text())
+    assert not _objects_without_closed_properties(schema)
+
+
+def test_umbrella_schema_is_closed_except_for_delegated_subchart_blocks() -> None:
+    schema = json.loads((UMBRELLA / "values.schema.json").read_text())
+    assert schema["additionalProperties"] is False
+    delegated = {f"/properties/{name}" for name in ("kafka", "mongodb", "streaming", "api", "trainer",
+                                                     "observability")}
+    # Each subchart block is validated by that subchart's own closed schema.
+    assert set(_objects_without_closed_properties(schema)) == delegated

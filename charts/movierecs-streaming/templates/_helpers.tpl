@@ -69,7 +69,7 @@ seccompProfile:
 {{- end -}}
 
 {{- define "movierecs-streaming.imagePullSecrets" -}}
-{{- with .Values.global.imagePullSecrets }}
+{{- with .Values.global.imagePullSecrets -}}
 imagePullSecrets:
 {{- range . }}
   - name: {{ . }}

@@ -69,7 +69,7 @@ seccompProfile:
 {{- end -}}
 
 {{- define "movierecs-trainer.imagePullSecrets" -}}
-{{- with .Values.global.imagePullSecrets }}
+{{- with .Values.global.imagePullSecrets -}}
 imagePullSecrets:
 {{- range . }}
   - name: {{ . }}
@@ -118,7 +118,9 @@ imagePullSecrets:
 {{- $ := .ctx -}}
 restartPolicy: Never
 automountServiceAccountToken: false
-{{- include "movierecs-trainer.imagePullSecrets" $ }}
+{{- with include "movierecs-trainer.imagePullSecrets" $ }}
+{{ . }}
+{{- end }}
 securityContext:
   {{- include "movierecs-trainer.podSecurityContext" $ | nindent 2 }}
 containers:

@@ -13,7 +13,7 @@ from movierecs import __version__
 from movierecs.api.errors import install_error_handlers
 from movierecs.api.metrics import RequestObservabilityMiddleware
 from movierecs.api.openapi import add_component_schemas
-from movierecs.api.routes import events, health
+from movierecs.api.routes import events, health, movies, recommendations
 from movierecs.api.state import ApiResources
 from movierecs.settings import ApiSettings, api_settings
 
@@ -33,7 +33,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = ApiResources.open(settings)
         app.state.resources = resources
-        await resources.publisher.start()
+        await resources.start()
         logger.info("api started", extra={"kafka": settings.kafka_bootstrap_servers, "topic": settings.events_topic})
         try:
             yield
@@ -45,6 +45,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(events.router)
+    app.include_router(recommendations.router)
+    app.include_router(movies.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

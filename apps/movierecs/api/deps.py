@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader
 from movierecs.api.errors import Unauthorized
 from movierecs.api.publisher import EventPublisher
 from movierecs.api.state import ApiResources
+from movierecs.serving.service import RecommendationService
 from movierecs.settings import ApiSettings
 
 
@@ -24,6 +25,10 @@ def get_settings(resources: Annotated[ApiResources, Depends(get_resources)]) -> 
 
 def get_publisher(resources: Annotated[ApiResources, Depends(get_resources)]) -> EventPublisher:
     return resources.publisher
+
+
+def get_recommendations(resources: Annotated[ApiResources, Depends(get_resources)]) -> RecommendationService:
+    return resources.recommendations
 
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Required when keys are configured")
@@ -44,4 +49,5 @@ def require_api_key(
 Resources = Annotated[ApiResources, Depends(get_resources)]
 Settings = Annotated[ApiSettings, Depends(get_settings)]
 Publisher = Annotated[EventPublisher, Depends(get_publisher)]
+Recommendations = Annotated[RecommendationService, Depends(get_recommendations)]
 WriteAccess = Depends(require_api_key)

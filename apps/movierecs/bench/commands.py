@@ -7,6 +7,8 @@ import importlib
 
 BENCH_MODULES: tuple[str, ...] = (
     "movierecs.bench.ingest",
+    "movierecs.bench.serving",
+    "movierecs.bench.freshness",
 )
 
 

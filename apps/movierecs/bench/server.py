@@ -20,8 +20,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_server(env: dict[str, str], timeout_s: float = 60.0) -> Iterator[str]:
-    """Yield the base URL of a fresh ``movierecs serve`` process configured by ``env``."""
+def api_server(env: dict[str, str], timeout_s: float = 60.0, require_ready: bool = False) -> Iterator[str]:
+    """Yield the base URL of a fresh ``movierecs serve`` process configured by ``env`` (ready, if asked)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="movierecs-bench-api-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(

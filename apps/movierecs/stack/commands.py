@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
 
-from movierecs.contract import DEAD_LETTER_TOPIC
+import pymongo
+
+from movierecs.contract import DEAD_LETTER_TOPIC, Collections
 from movierecs.logs import configure_logging
 from movierecs.settings import ConnectionSettings
-from movierecs.stack.manager import LocalStack, StackSettings, create_topics, status_json
+from movierecs.stack.manager import LocalStack, StackSettings, create_topics, run_step, status_json
 from movierecs.stack.servers import ServerError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     up = subparsers.add_parser("up", help="start the local stack (broker, mongod, streaming job, model, API)")
+    up.add_argument("--no-bootstrap", action="store_true",
+                    help="skip loading MovieLens and training a first model on first run")
     up.set_defaults(func=up_command)
     down = subparsers.add_parser("down", help="stop what `up` started")
     down.set_defaults(func=down_command)
@@ -21,19 +27,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.set_defaults(func=status_command)
 
 
-def build_stack() -> LocalStack:
+def build_stack(bootstrap: bool = True) -> LocalStack:
     settings = StackSettings()
     stack = LocalStack(settings)
     topic = ConnectionSettings().events_topic
-    stack.after_start["broker"] = lambda: create_topics(
-        stack.broker.address, [topic, DEAD_LETTER_TOPIC], settings.events_partitions
-    )
+
+    def after_broker(started: bool) -> None:
+        if started:
+            # The local broker keeps topics in memory: a fresh broker has none, so offsets in an old checkpoint
+            # would point past the end. Start the job afresh; the MongoDB writes are idempotent by event_id.
+            shutil.rmtree(stack.checkpoint_dir, ignore_errors=True)
+        create_topics(stack.broker.address, [topic, DEAD_LETTER_TOPIC], settings.events_partitions)
+
+    stack.after_start["broker"] = after_broker
+    if bootstrap:
+        stack.after_start["streaming"] = lambda _: bootstrap_data(stack)
     return stack
 
 
-def up_command(_: argparse.Namespace) -> int:
+def bootstrap_data(stack: LocalStack) -> None:
+    """First run only: MovieLens catalog + ratings replayed through Kafka, and a first model."""
+    from movierecs.model.artifact import current_version_path  # torch: only paid for by `up`
+
+    env = stack.service_env()
+    logs = stack.state_dir / "logs"
+    with pymongo.MongoClient(stack.mongo.uri, serverSelectionTimeoutMS=5000) as client:
+        has_catalog = client[ConnectionSettings().mongo_db][Collections.MOVIES].estimated_document_count() > 0
+    if not has_catalog:
+        print("bootstrap  loading MovieLens-100K: catalog into MongoDB, 100k ratings replayed through Kafka ...")
+        run_step("load-movielens", [sys.executable, "-m", "movierecs", "load-movielens", "--no-progress"], env,
+                 logs / "load-movielens.log")
+    if current_version_path(stack.state_dir / "models") is None:
+        print("bootstrap  training a first model on MovieLens-100K (about a minute) ...")
+        run_step("train", [sys.executable, "-m", "movierecs", "train", "--source", "movielens", "--no-progress"],
+                 env, logs / "train.log")
+
+
+def up_command(args: argparse.Namespace) -> int:
     configure_logging("WARNING")
-    stack = build_stack()
+    stack = build_stack(bootstrap=not args.no_bootstrap)
     try:
         stack.up()
     except (ServerError, RuntimeError) as exc:
@@ -41,7 +73,7 @@ def up_command(_: argparse.Namespace) -> int:
         return 1
     api = stack.api().address
     print(f"\nAPI        {api}  (docs {api}/docs, metrics {api}/metrics)")
-    print(f"Kafka      {stack.broker.address}   MongoDB {stack.mongo.uri}")
+    print(f"Kafka      {stack.broker.address}   MongoDB {stack.mongo.uri}   Spark metrics {stack.streaming().address}")
     print(f"State      {stack.state_dir} (logs in {stack.state_dir / 'logs'}); stop with `movierecs down`")
     return 0
 

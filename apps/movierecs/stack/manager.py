@@ -101,8 +101,9 @@ class PythonProcess:
 @dataclass
 class LocalStack:
     settings: StackSettings = field(default_factory=StackSettings)
-    # Steps run between components (e.g. create topics, train a first model); they must be idempotent.
-    after_start: dict[str, Callable[[], None]] = field(default_factory=dict)
+    # Steps run after a component is up (create topics, bootstrap data, train a first model); each is idempotent.
+    # A step receives whether ``up`` started the component just now (False: it was already running).
+    after_start: dict[str, Callable[[bool], None]] = field(default_factory=dict)
 
     @property
     def state_dir(self) -> Path:
@@ -135,21 +136,40 @@ class LocalStack:
             address=f"http://{host}:{port}",
         )
 
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.state_dir / "checkpoints" / "streaming"
+
+    def streaming(self) -> PythonProcess:
+        host, port = self.settings.host, self.settings.streaming_metrics_port
+        return PythonProcess(
+            name="streaming",
+            module_args=["movierecs_streaming"],
+            env={**self.service_env(), "MOVIERECS_CHECKPOINT_LOCATION": str(self.checkpoint_dir),
+                 "MOVIERECS_METRICS_PORT": str(port)},
+            state_dir=self.state_dir,
+            # The driver's metrics server starts once the query runs: it is the job's health signal.
+            health_url=f"http://{host}:{port}/metrics",
+            address=f"http://{host}:{port}/metrics",
+            start_timeout_s=180.0,
+        )
+
     def components(self) -> list[Component]:
-        return [self.broker, self.mongo, self.api()]
+        return [self.broker, self.mongo, self.streaming(), self.api()]
 
     def up(self, echo: Callable[[str], None] = print) -> None:
         (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
         for component in self.components():
-            if component.is_healthy():
-                echo(f"{component.name:<10} already running   {component.address}")
-            else:
+            started = not component.is_healthy()
+            if started:
                 echo(f"{component.name:<10} starting ...")
                 component.start()
                 echo(f"{component.name:<10} ready             {component.address}")
+            else:
+                echo(f"{component.name:<10} already running   {component.address}")
             step = self.after_start.get(component.name)
             if step is not None:
-                step()
+                step(started)
 
     def down(self, echo: Callable[[str], None] = print) -> None:
         for component in reversed(self.components()):

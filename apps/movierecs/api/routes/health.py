@@ -28,12 +28,18 @@ async def mongo_ready(resources: Resources) -> bool:
         return False
 
 
-@router.get("/readyz", summary="Readiness: broker and MongoDB reachable (503 names what is not)")
+@router.get("/readyz", summary="Readiness: broker and MongoDB reachable, a model loaded (503 names what is not)")
 async def readyz(resources: Resources) -> JSONResponse:
     broker_ok, mongo_ok = await asyncio.gather(resources.publisher.is_ready(), mongo_ready(resources))
-    checks: dict[str, Any] = {"broker": "ok" if broker_ok else "unreachable",
-                              "mongodb": "ok" if mongo_ok else "unreachable"}
-    ready = broker_ok and mongo_ok
+    model = resources.recommendations.holder.status()
+    checks: dict[str, Any] = {
+        "broker": "ok" if broker_ok else "unreachable",
+        "mongodb": "ok" if mongo_ok else "unreachable",
+        "model": model.version or "not_loaded",
+    }
+    if model.last_error:
+        checks["model_last_error"] = model.last_error
+    ready = broker_ok and mongo_ok and model.version is not None
     return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
                         status_code=200 if ready else 503)
 

@@ -125,6 +125,11 @@ imagePullSecrets:
 {{ include "movierecs-streaming.connectionEnv" . }}
 - name: MOVIERECS_KAFKA_IDEMPOTENCE
   value: "true"
+# The Kafka connector is in the image: fail loudly instead of falling back to the Python source.
+- name: MOVIERECS_SOURCE
+  value: kafka
+- name: MOVIERECS_SHUFFLE_PARTITIONS
+  value: {{ index .Values.sparkConf "spark.sql.shuffle.partitions" | default "6" | quote }}
 - name: MOVIERECS_CHECKPOINT_LOCATION
   value: {{ printf "%s/%s" .Values.checkpoint.mountPath (include "movierecs-streaming.fullname" .) | quote }}
 - name: MOVIERECS_TRIGGER_INTERVAL

@@ -131,6 +131,14 @@ containers:
       {{- toYaml .command | nindent 6 }}
     env:
       {{- include "movierecs-trainer.connectionEnv" $ | nindent 6 }}
+      - name: MOVIERECS_KAFKA_IDEMPOTENCE
+        value: "true"
+      - name: MOVIERECS_TORCH_THREADS
+        value: {{ $.Values.torchThreads | quote }}
+      - name: MOVIERECS_TRAIN_TIME_BUDGET_S
+        value: {{ $.Values.timeBudgetSeconds | quote }}
+      - name: MOVIERECS_KEEP_VERSIONS
+        value: {{ $.Values.keepVersions | quote }}
       - name: HOME
         value: /tmp
       - name: MPLCONFIGDIR

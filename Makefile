@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status test test-unit lint typecheck bench charts clean
+.PHONY: help install up down status test test-unit lint bench charts clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,7 +46,15 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/mypy apps/movierecs spark-jobs/movierecs_streaming
 
 bench: $(STAMP)  ## every benchmark (needs `make up`); figures go to docs/benchmarks.md by hand
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 	$(BIN)/movierecs bench ingest
+	$(BIN)/movierecs bench streaming
+	$(BIN)/movierecs bench serving
+	$(BIN)/movierecs bench freshness
+
+charts: $(STAMP)  ## offline chart tests: pinned helm, lint, template, schema validation, wiring
+	bash scripts/install-helm.sh >/dev/null
+	$(BIN)/pytest tests/charts $(PYTEST_ARGS)
 
 clean:  ## remove the venv and local state (stop the stack first)
 	rm -rf $(VENV) .state

@@ -46,6 +46,9 @@ def test_mongod_down_falls_back_to_cached_popular_list(kafka_bootstrap, model_di
 
             ready = client.get("/readyz")
             assert ready.status_code == 503 and ready.json()["checks"]["mongodb"] == "unreachable"
+            # The Kubernetes probe's scope: this pod can still serve (degraded), so it stays in the Service.
+            serving = client.get("/readyz", params={"scope": "serving"})
+            assert serving.status_code == 200 and serving.json()["checks"]["mongodb"] == "unreachable"
             assert 'movierecs_api_recommendations_total{source="fallback"}' in client.get("/metrics").text
     finally:
         mongo.stop()

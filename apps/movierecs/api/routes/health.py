@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import PyMongoError
@@ -29,7 +29,13 @@ async def mongo_ready(resources: Resources) -> bool:
 
 
 @router.get("/readyz", summary="Readiness: broker and MongoDB reachable, a model loaded (503 names what is not)")
-async def readyz(resources: Resources) -> JSONResponse:
+async def readyz(
+    resources: Resources,
+    scope: Annotated[Literal["all", "serving"], Query(
+        description="all: every dependency must be up. serving: only a loaded model is required; dependencies "
+                    "are reported but do not fail the check (the Kubernetes readiness probe uses this, so an "
+                    "outage of Kafka or MongoDB leaves pods in the Service to serve their degraded answers)")] = "all",
+) -> JSONResponse:
     broker_ok, mongo_ok = await asyncio.gather(resources.publisher.is_ready(), mongo_ready(resources))
     model = resources.recommendations.holder.status()
     checks: dict[str, Any] = {
@@ -39,7 +45,7 @@ async def readyz(resources: Resources) -> JSONResponse:
     }
     if model.last_error:
         checks["model_last_error"] = model.last_error
-    ready = broker_ok and mongo_ok and model.version is not None
+    ready = model.version is not None and (scope == "serving" or (broker_ok and mongo_ok))
     return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
                         status_code=200 if ready else 503)
 

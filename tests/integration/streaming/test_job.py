@@ -4,63 +4,19 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pymongo
 import pytest
-from bson.codec_options import CodecOptions
-from pyspark.sql import SparkSession
 
 from movierecs.contract import PROFILE_RECENT_LIMIT, Collections
-from movierecs_streaming.job import StreamingJob
 from movierecs_streaming.metrics import StreamingMetrics
-from movierecs_streaming.settings import StreamingSettings
 from movierecs_streaming.transforms import Reason
 
+from .conftest import JobFactory, count, database
 from .helpers import event, minutes, produce, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
-
-JobFactory = Callable[..., StreamingJob]
-
-
-@pytest.fixture
-def make_job(
-    spark: SparkSession, kafka_bootstrap: str, mongo_uri: str, mongo_db_name: str, topic: str, tmp_path: Path
-) -> Iterator[JobFactory]:
-    jobs: list[StreamingJob] = []
-
-    def factory(**overrides: object) -> StreamingJob:
-        settings = StreamingSettings(
-            kafka_bootstrap_servers=kafka_bootstrap,
-            events_topic=topic,
-            mongo_uri=mongo_uri,
-            mongo_db=mongo_db_name,
-            checkpoint_location=tmp_path / "checkpoint",
-            starting_offsets="earliest",
-            trigger_interval="200 milliseconds",
-            query_name=f"test_{mongo_db_name}",
-            **overrides.pop("settings", {}),  # type: ignore[arg-type]
-        )
-        job = StreamingJob(settings, spark=spark, **overrides)  # type: ignore[arg-type]
-        jobs.append(job)
-        return job
-
-    yield factory
-    for job in jobs:
-        job.stop(grace_s=0)
-
-
-def database(client: pymongo.MongoClient, name: str) -> pymongo.database.Database:
-    """The test database with timezone-aware datetimes (the shared client returns naive UTC)."""
-    return client.get_database(name, codec_options=CodecOptions(tz_aware=True))
-
-
-def count(db: pymongo.database.Database, collection: str) -> int:
-    return db[collection].count_documents({})
-
 
 def test_valid_invalid_duplicate_and_out_of_order_events(
     make_job: JobFactory, kafka_bootstrap: str, topic: str, mongo_client: pymongo.MongoClient, mongo_db_name: str

@@ -13,6 +13,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "movierecs.stack.commands",
     "movierecs.api.commands",
     "movierecs.bench.commands",
+    "movierecs.model.commands",
 )
 
 

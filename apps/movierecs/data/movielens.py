@@ -95,8 +95,8 @@ def _load_atomic(inter_file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "user_id": frame["user_id"],
             "movie_id": frame["item_id"],
-            "rating": frame["rating"] if "rating" in frame else 1.0,
-            "timestamp": frame["timestamp"] if "timestamp" in frame else 0,
+            "rating": frame.get("rating", 1.0),
+            "timestamp": frame.get("timestamp", 0),
         }
     )
     item_file = inter_file.with_suffix(".item")

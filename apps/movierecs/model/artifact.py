@@ -14,12 +14,14 @@ behind them so it can be replaced (e.g. by ``torch.export``) without touching ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,8 +79,8 @@ def write_artifact(
         raise ValueError(f"vocabulary has {len(item_ids)} ids but the model scores {model.num_items} items")
     directory.mkdir(parents=True, exist_ok=False)
     model.eval()
-    scripted = torch.jit.script(model)
-    torch.jit.save(scripted, str(directory / MODEL_FILE))
+    with _quiet_torchscript():
+        torch.jit.save(torch.jit.script(model), str(directory / MODEL_FILE))
     _write_json(directory / VOCAB_FILE, list(item_ids))
     metadata = {
         **dict(extra_metadata or {}),
@@ -208,7 +210,8 @@ def load_model(path: Path | str) -> LoadedModel:
         if _file_digest(file)["sha256"] != expected.get("sha256"):
             raise ArtifactError(f"{file} does not match the checksum in {METADATA_FILE} (corrupt or replaced)")
     try:
-        module = torch.jit.load(str(directory / MODEL_FILE), map_location="cpu")
+        with _quiet_torchscript():
+            module = torch.jit.load(str(directory / MODEL_FILE), map_location="cpu")
         module.eval()
     except Exception as exc:
         raise ArtifactError(f"{directory / MODEL_FILE} is not a loadable TorchScript module: {exc}") from exc
@@ -218,6 +221,15 @@ def load_model(path: Path | str) -> LoadedModel:
         raise
     except Exception as exc:
         raise ArtifactError(f"test forward pass of {directory / MODEL_FILE} failed: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _quiet_torchscript() -> Iterator[None]:
+    """TorchScript is deprecated upstream in favour of torch.export; the format is private to this module (see
+    docs/model.md for the migration path), so its deprecation warning is noise for every caller."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated", category=DeprecationWarning)
+        yield
 
 
 def _read_metadata(directory: Path) -> dict[str, Any]:

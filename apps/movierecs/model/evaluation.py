@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierecs.contract import PROFILE_RECENT_LIMIT
 from movierecs.model.histories import build_histories, build_vocab
 from movierecs.model.metrics import ranking_metrics
 from movierecs.model.training import TrainConfig, TrainResult, rank_top_k, train_model
@@ -37,6 +38,7 @@ PUBLISHED_ML100K: dict[str, dict[str, float]] = {
 class ProtocolResult:
     name: str
     model: dict[str, float]
+    model_recent: dict[str, float]  # input capped at the newest PROFILE_RECENT_LIMIT interactions, as served
     popularity: dict[str, float]
     users: int
     train_seconds: float
@@ -77,12 +79,16 @@ def popularity_top_k(train: pd.DataFrame, users: list[str], k: int = K) -> list[
     return out
 
 
-def model_top_k(result: TrainResult, train: pd.DataFrame, users: list[str], k: int = K) -> list[list[str]]:
-    """The trained model's top-k for ``users``, their train histories as input."""
+def model_top_k(
+    result: TrainResult, train: pd.DataFrame, users: list[str], k: int = K, max_len: int | None = None
+) -> list[list[str]]:
+    """The trained model's top-k for ``users``; input: their whole train history (``max_len`` None) or its
+    newest ``max_len`` interactions (what serving sees: profiles keep PROFILE_RECENT_LIMIT)."""
     histories = {h.user_id: h for h in build_histories(train, result.vocab)}
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
     inputs = [(histories[u].items, histories[u].ratings) if u in histories else empty for u in users]
-    top = rank_top_k(result.model, inputs, k=k, max_len=result.config.max_len)
+    longest = max((len(items) for items, _ in inputs), default=1)
+    top = rank_top_k(result.model, inputs, k=k, max_len=max_len or longest)
     return [[result.vocab[j] for j in row] for row in top]
 
 
@@ -96,11 +102,14 @@ def run_protocol(
     result = train_model(train, config, progress=progress)
     seconds = time.perf_counter() - started
     model_metrics = ranking_metrics(model_top_k(result, train, users), relevant, K)
+    recent_metrics = ranking_metrics(model_top_k(result, train, users, max_len=PROFILE_RECENT_LIMIT), relevant, K)
     popularity_metrics = ranking_metrics(popularity_top_k(train, users), relevant, K)
     return ProtocolResult(
-        name=name, model=model_metrics, popularity=popularity_metrics, users=len(users), train_seconds=seconds,
+        name=name, model=model_metrics, model_recent=recent_metrics, popularity=popularity_metrics,
+        users=len(users), train_seconds=seconds,
         train={"best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "stopped_by": result.stopped_by,
-               "best_val_ndcg_at_10": result.best_val_ndcg, "curve": result.curve},
+               "best_val_ndcg_at_10": result.best_val_ndcg, "item_item_lambda": result.item_item_lambda,
+               "train_rows": len(train), "test_rows": len(test), "curve": result.curve},
     )
 
 

@@ -1,17 +1,21 @@
-"""The history encoder: scores every movie from a user's recent interactions (no user embedding).
+"""The recommender: scores every movie from a user's recent interactions (no user embedding).
 
-A user is the sequence of their newest interactions (movie, rating or none, order), so an unseen user is served
-as well as a known one and a new event changes the scores at once. Each interaction becomes a token::
+A user *is* the sequence of their newest interactions (movie, rating or none, order), so an unseen user is served
+as well as a known one and a new event changes the scores at once. Two additive parts:
 
-    token = item_embedding[movie] + rating_projection([is_rated, (rating - 3) / 2]) + recency_embedding[bucket]
+* **item-item** (``N_ii`` most popular movies): ``scale · (x @ B)`` with ``B`` fitted in closed form (EASE,
+  Steck 2019) before training and frozen; ``x`` is the history vector whose entry for a movie is
+  ``exp(recency_weight[bucket] + rating_weight · [is_rated, (rating - 3) / 2])`` — recency and rating weights
+  are learned by gradient descent (1 at init).
+* **history encoder** (neural): each interaction becomes a token
+  ``item_embedding[movie] + rating_projection([is_rated, (rating - 3) / 2]) + recency_embedding[bucket]``;
+  a learned ``[USER]`` token is always present; multi-head attention pooling with learned queries plus a masked
+  mean go through an MLP to the user vector ``u``; its score for movie ``j`` is ``u · W_j + b_j``. The last MLP
+  layer starts at zero, so the untrained model ranks exactly like the item-item part and training (with
+  early stopping on validation) can only keep what improves it.
 
-where the recency bucket is ``floor(log2(1 + position from the newest))``. A learned ``[USER]`` token is always
-present (so an empty history yields a popularity-like prior). Multi-head attention pooling with learned queries
-plus a masked mean are concatenated and mapped by an MLP to the user vector ``u``; the score of movie ``j`` is
-``u · W_j + b_j``. Input ids are ``1..N`` (``0`` is padding); output column ``j`` is vocabulary entry ``j``.
-
-The module is written for TorchScript: serving calls :meth:`encode` for one history and multiplies with the item
-table returned once by :meth:`item_table` (precomputed at load).
+The recency bucket is ``floor(log2(1 + position from the newest))``. Input ids are ``1..N`` (``0`` is padding,
+histories are left-padded, newest last); output column ``j`` is vocabulary entry ``j``. Written for TorchScript.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ RECENCY_BUCKETS = 10
 
 
 class HistoryRecommender(nn.Module):
+    item_item: Tensor  # buffer [N_ii, N_ii]
+
     def __init__(
         self,
         num_items: int,
@@ -40,6 +46,7 @@ class HistoryRecommender(nn.Module):
         self.num_items = num_items
         self.dim = dim
         self.heads = heads
+        self.recency_buckets = RECENCY_BUCKETS
         self.item_in = nn.Embedding(num_items + 1, dim, padding_idx=0)
         self.rating_proj = nn.Linear(2, dim)
         self.recency = nn.Embedding(RECENCY_BUCKETS, dim)
@@ -57,9 +64,14 @@ class HistoryRecommender(nn.Module):
         # form (EASE) before training and frozen; the neural part learns what it misses (order, ratings).
         self.register_buffer("item_item", torch.zeros(item_item_size, item_item_size))
         self.item_item_scale = nn.Parameter(torch.tensor(10.0))
+        # Learned log-weights of a history entry in the item-item part: by recency bucket and by rating.
+        self.item_item_recency = nn.Parameter(torch.zeros(RECENCY_BUCKETS))
+        self.item_item_rating = nn.Parameter(torch.zeros(2))
         # The neural part starts at zero, so the untrained model ranks exactly like the item-item part.
-        nn.init.zeros_(self.mlp[-1].weight)
-        nn.init.zeros_(self.mlp[-1].bias)
+        last = self.mlp[-1]
+        assert isinstance(last, nn.Linear)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
         # Item identity must dominate the token at init; rating and recency start as small offsets.
         nn.init.normal_(self.item_in.weight, std=1.0)
         nn.init.normal_(self.recency.weight, std=0.02)
@@ -71,7 +83,7 @@ class HistoryRecommender(nn.Module):
     def forward(self, items: Tensor, ratings: Tensor) -> Tensor:
         """Scores ``[B, N]`` for histories ``items`` ``[B, L]`` (left-padded with 0, newest last) and
         ``ratings`` ``[B, L]`` (0.0 for an interaction without a rating)."""
-        return self.score(self.encode(items, ratings)) + self.item_item_scale * self.item_item_scores(items)
+        return self.score(self.encode(items, ratings)) + self.item_item_scale * self.item_item_scores(items, ratings)
 
     @torch.jit.export
     def encode(self, items: Tensor, ratings: Tensor) -> Tensor:
@@ -80,9 +92,7 @@ class HistoryRecommender(nn.Module):
         mask = items > 0
         rated = (ratings > 0).to(torch.float32)
         rating_features = torch.stack([rated, rated * (ratings - 3.0) / 2.0], dim=-1)
-        positions = torch.arange(length - 1, -1, -1, device=items.device)
-        buckets = torch.clamp(torch.log2(positions.to(torch.float32) + 1.0).floor().to(torch.long),
-                              max=RECENCY_BUCKETS - 1)
+        buckets = self.recency_bucket(length, items.device)
         tokens = self.item_in(items) + self.rating_proj(rating_features) + self.recency(buckets).unsqueeze(0)
         user = self.user_token.view(1, 1, self.dim).expand(batch, 1, self.dim)
         tokens = self.token_norm(torch.cat([user, tokens], dim=1))
@@ -99,16 +109,27 @@ class HistoryRecommender(nn.Module):
         mean = (tokens * maskf).sum(1) / maskf.sum(1)
         return self.mlp(self.dropout(torch.cat([attended, mean], dim=-1)))
 
+    def recency_bucket(self, length: int, device: torch.device) -> Tensor:
+        """``floor(log2(1 + distance from the newest))`` per column of a left-padded ``[B, length]`` history."""
+        positions = torch.arange(length - 1, -1, -1, device=device).to(torch.float32)
+        return torch.clamp(torch.log2(positions + 1.0).floor().to(torch.long), max=self.recency_buckets - 1)
+
     @torch.jit.export
-    def item_item_scores(self, items: Tensor) -> Tensor:
-        """``x @ B`` for the binary history vector ``x`` (``[B, N]``; zero beyond the item-item block)."""
-        batch = items.shape[0]
+    def item_item_scores(self, items: Tensor, ratings: Tensor) -> Tensor:
+        """``x @ B`` (``[B, N]``; zero beyond the item-item block) for the history vector ``x`` whose entry for a
+        movie is ``exp(recency_weight[bucket] + rating_weight · [is_rated, (rating - 3) / 2])`` (1 at init)."""
+        batch, length = items.shape
         size = self.item_item.shape[0]
         out = torch.zeros(batch, self.num_items, device=items.device)
         if size == 0:
             return out
+        rated = (ratings > 0).to(torch.float32)
+        log_weight = (self.item_item_recency[self.recency_bucket(length, items.device)].unsqueeze(0)
+                      + self.item_item_rating[0] * rated + self.item_item_rating[1] * rated * (ratings - 3.0) / 2.0)
+        weight = torch.exp(log_weight) * (items > 0).to(torch.float32)
         columns = torch.where((items > 0) & (items <= size), items - 1, torch.full_like(items, size))
-        present = torch.zeros(batch, size + 1, device=items.device).scatter_(1, columns, 1.0)[:, :size]
+        present = torch.zeros(batch, size + 1, device=items.device).scatter_reduce(
+            1, columns, weight, reduce="amax", include_self=True)[:, :size]
         out[:, :size] = present @ self.item_item
         return out
 
@@ -118,5 +139,5 @@ class HistoryRecommender(nn.Module):
 
     @torch.jit.export
     def item_table(self) -> tuple[Tensor, Tensor]:
-        """Output item vectors ``[N, dim]`` and biases ``[N]``: what serving multiplies a user vector with."""
+        """Output item vectors ``[N, dim]`` and biases ``[N]`` (their shape is checked against the vocabulary)."""
         return self.item_out, self.item_bias

@@ -1,8 +1,12 @@
 """``LoadedModel``: a validated artifact in memory, ranking a user's live history.
 
-Thread-safety: after :meth:`LoadedModel.create` nothing is mutated — the TorchScript module is in eval mode and
-only its pure ``encode`` method is called (under ``torch.inference_mode``), the item table is a read-only tensor
-precomputed at load — so any number of threads may call :meth:`recommend` and :meth:`similar` concurrently.
+Cost of a call: one forward of the TorchScript module for a single history — the item representations (output
+vectors, biases and the item-item block) are module tensors loaded once, so scoring all N movies is one
+``[1, dim] x [dim, N]`` product plus a sum of at most ``max_history`` item-item rows, then a top-k.
+
+Thread-safety: after :meth:`LoadedModel.create` nothing is mutated — the module is in eval mode, warmed up by
+the validation pass, and only called under ``torch.no_grad`` — so any number of threads may call
+:meth:`recommend` and :meth:`similar` concurrently.
 """
 
 from __future__ import annotations
@@ -36,9 +40,6 @@ class LoadedModel:
     item_ids: list[str]
     max_history: int
     _module: Any = field(repr=False)
-    _item_vectors: torch.Tensor = field(repr=False)  # [N, dim]
-    _item_bias: torch.Tensor = field(repr=False)  # [N]
-    _unit_vectors: torch.Tensor = field(repr=False)  # [N, dim], L2-normalised, for similar()
     _index: Mapping[str, int] = field(repr=False)  # movie_id -> column
 
     @classmethod
@@ -48,9 +49,8 @@ class LoadedModel:
         """Precompute the item table and run the validation forward pass (raises on any inconsistency)."""
         from movierecs.model.artifact import ArtifactError
 
-        with torch.inference_mode():
+        with torch.no_grad():
             vectors, bias = module.item_table()
-            vectors, bias = vectors.detach().clone().float(), bias.detach().clone().float()
         if vectors.dim() != 2 or vectors.shape[0] != len(item_ids) or bias.shape != (len(item_ids),):
             raise ArtifactError(
                 f"model item table has shape {tuple(vectors.shape)} / {tuple(bias.shape)} but the vocabulary has "
@@ -63,9 +63,6 @@ class LoadedModel:
             item_ids=list(item_ids),
             max_history=int(metadata["max_history"]),
             _module=module,
-            _item_vectors=vectors,
-            _item_bias=bias,
-            _unit_vectors=torch.nn.functional.normalize(vectors, dim=1),
             _index={movie: i for i, movie in enumerate(item_ids)},
         )
         loaded._self_test()
@@ -104,24 +101,20 @@ class LoadedModel:
             columns.append(column)
             ratings.append(float(rating) if action == "rate" and rating is not None else 0.0)
         recent = columns[-self.max_history:]
-        with torch.inference_mode():
+        with torch.no_grad():
             items = torch.tensor([[c + 1 for c in recent]] if recent else [[0]], dtype=torch.long)
             rating_tensor = torch.tensor([ratings[-self.max_history:]] if recent else [[0.0]])
-            user = self._module.encode(items, rating_tensor)[0]
-            scores = self._item_vectors @ user + self._item_bias
+            scores = self._module(items, rating_tensor)[0].float()
         if columns:
             scores[torch.tensor(columns, dtype=torch.long)] = MASKED
         return scores
 
     def similar(self, movie_id: str, k: int = 10) -> list[tuple[str, float]]:
-        """The ``k`` movies whose output vectors are closest (cosine) to ``movie_id``'s; KeyError if unknown."""
-        column = self._index.get(movie_id)
-        if column is None:
+        """The ``k`` movies the model ranks highest for a history of just ``movie_id`` ("people who watched
+        this"); the movie itself is excluded. ``KeyError`` if the model does not know ``movie_id``."""
+        if movie_id not in self._index:
             raise KeyError(movie_id)
-        with torch.inference_mode():
-            scores = self._unit_vectors @ self._unit_vectors[column]
-        scores[column] = MASKED
-        return self._top(scores, k)
+        return self._top(self.scores([Interaction(movie_id, "view")]), k)
 
     def _top(self, scores: torch.Tensor, k: int) -> list[tuple[str, float]]:
         k = max(0, min(k, scores.shape[0]))

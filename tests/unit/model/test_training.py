@@ -1,0 +1,69 @@
+"""Training: TorchScript export scores exactly like the eager model; same seed -> same model; it learns."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from movierecs.model.artifact import load_model, publish_model
+from movierecs.model.histories import pad_left
+from movierecs.model.training import train_model
+from tests.unit.model.synthetic import CLUSTER_A, synthetic_interactions, tiny_config
+
+
+def _batch(vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    rows = [
+        (np.array([1, 2, 3]), np.array([4.0, 0.0, 5.0], dtype=np.float32)),
+        (np.array([vocab_size]), np.array([0.0], dtype=np.float32)),
+        (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)),
+    ]
+    items, ratings = pad_left(rows, max_len=200)
+    return torch.from_numpy(items), torch.from_numpy(ratings)
+
+
+def test_torchscript_file_scores_equal_the_eager_model(tmp_path):
+    result = train_model(synthetic_interactions(), tiny_config(), progress=False)
+    path = publish_model(tmp_path, result.model, result.vocab, max_history=200)
+    scripted = torch.jit.load(str(path / "model.pt"))
+    items, ratings = _batch(len(result.vocab))
+    with torch.no_grad():
+        eager = result.model(items, ratings)
+        exported = scripted(items, ratings)
+    assert exported.shape == (3, len(result.vocab))
+    torch.testing.assert_close(exported, eager, rtol=0, atol=0)
+    # ... and the serving path gives the same ranking as the eager scores.
+    loaded = load_model(tmp_path)
+    history = [(result.vocab[0], "rate", 4.0, None), (result.vocab[1], "view", None, None),
+               (result.vocab[2], "rate", 5.0, None)]
+    expected = [result.vocab[j] for j in torch.topk(eager[0].index_fill(0, torch.tensor([0, 1, 2]),
+                                                                         float("-inf")), 5).indices]
+    assert [movie for movie, _ in loaded.recommend(history, 5)] == expected
+
+
+def test_same_seed_same_model_other_seed_other_model():
+    data = synthetic_interactions()
+    first = train_model(data, tiny_config(seed=3), progress=False)
+    second = train_model(data, tiny_config(seed=3), progress=False)
+    other = train_model(data, tiny_config(seed=4), progress=False)
+    assert first.vocab == second.vocab
+    for name, tensor in first.model.state_dict().items():
+        assert torch.equal(tensor, second.model.state_dict()[name]), name
+    assert any(not torch.equal(t, other.model.state_dict()[n]) for n, t in first.model.state_dict().items())
+
+
+def test_it_learns_the_clusters_and_reacts_to_the_newest_events(tmp_path):
+    result = train_model(synthetic_interactions(users=80), tiny_config(max_epochs=5), progress=False)
+    publish_model(tmp_path, result.model, result.vocab, max_history=200)
+    model = load_model(tmp_path)
+    # A brand-new user with two events gets movies of their cluster.
+    picks = [m for m, _ in model.recommend([("m1", "rate", 5.0, None), ("m2", "view", None, None)], 5)]
+    assert set(picks) <= set(CLUSTER_A), picks
+    assert {"m1", "m2"}.isdisjoint(picks)
+
+
+def test_progress_curve_and_early_stopping_bookkeeping():
+    result = train_model(synthetic_interactions(), tiny_config(max_epochs=4, patience=1), progress=False)
+    assert result.curve[0]["epoch"] == 0 and len(result.curve) == result.epochs_run + 1
+    assert result.stopped_by in {"early_stopping", "max_epochs", "time_budget"}
+    assert 0 <= result.best_epoch <= result.epochs_run
+    assert result.item_item_lambda in (10.0, 50.0)

@@ -17,7 +17,9 @@ class StreamingSettings(ConnectionSettings):
     # "auto": the Kafka connector when its jar is on the classpath (the cluster image), else the Python source.
     source: Literal["auto", "kafka", "python"] = "auto"
     starting_offsets: Literal["earliest", "latest"] = "earliest"
-    max_records_per_trigger: int | None = Field(default=100_000, gt=0)
+    # Bounds one micro-batch, and so one MongoDB transaction: 100k events overflowed a 0.25 GB WiredTiger cache
+    # ("transaction is too large") when `movierecs up` replayed MovieLens.
+    max_records_per_trigger: int | None = Field(default=20_000, gt=0)
     # A Spark interval string, as in the Helm values ("5 seconds").
     trigger_interval: str = "500 milliseconds"
     # Duplicates of an event_id arriving within this processing-time window are dropped in Spark's state;

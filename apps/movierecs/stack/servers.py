@@ -214,7 +214,7 @@ class MongoServer:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         argv = [
             str(mongod_binary()), "--dbpath", str(data_dir), "--bind_ip", self.host, "--port", str(self.port),
-            "--replSet", self.replica_set, "--wiredTigerCacheSizeGB", "0.25",
+            "--replSet", self.replica_set, "--wiredTigerCacheSizeGB", "1",
             "--logpath", str(self.log_file.resolve()), "--logappend",
         ]
         # Run in the foreground of a detached session (not --fork) so the pid we record is mongod's own.

@@ -174,7 +174,7 @@ class LocalStack:
     def down(self, echo: Callable[[str], None] = print) -> None:
         for component in reversed(self.components()):
             stopped = component.stop()
-            echo(f"{component.name:<10} {'stopped' if stopped else 'not started by us (left alone)'}")
+            echo(f"{component.name:<10} {'stopped' if stopped else 'no process of ours running (left alone)'}")
 
     def status(self) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []

@@ -44,7 +44,7 @@ class MovieLens:
     def describe(self) -> dict[str, object]:
         return {
             "name": self.name,
-            "source": str(self.source),
+            "path": str(self.source),
             "ratings": len(self.ratings),
             "users": int(self.ratings["user_id"].nunique()),
             "movies": int(self.ratings["movie_id"].nunique()),

@@ -14,14 +14,13 @@ behind them so it can be replaced (e.g. by ``torch.export``) without touching ca
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,10 @@ METADATA_FILE = "metadata.json"
 VERSIONS_DIR = "versions"
 CURRENT_LINK = "current"
 MIN_KEEP = 2
+# TorchScript is deprecated upstream in favour of torch.export; the format is private to this module (see
+# docs/model.md for the migration path), so its deprecation warnings are noise for every caller. One filter,
+# installed at import: ``warnings.catch_warnings`` per call would not be thread-safe.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated", category=DeprecationWarning)
 _REQUIRED_METADATA = ("format_version", "version", "created_at", "num_items", "max_history", "files")
 
 
@@ -79,8 +82,7 @@ def write_artifact(
         raise ValueError(f"vocabulary has {len(item_ids)} ids but the model scores {model.num_items} items")
     directory.mkdir(parents=True, exist_ok=False)
     model.eval()
-    with _quiet_torchscript():
-        torch.jit.save(torch.jit.script(model), str(directory / MODEL_FILE))
+    torch.jit.save(torch.jit.script(model), str(directory / MODEL_FILE))
     _write_json(directory / VOCAB_FILE, list(item_ids))
     metadata = {
         **dict(extra_metadata or {}),
@@ -210,8 +212,7 @@ def load_model(path: Path | str) -> LoadedModel:
         if _file_digest(file)["sha256"] != expected.get("sha256"):
             raise ArtifactError(f"{file} does not match the checksum in {METADATA_FILE} (corrupt or replaced)")
     try:
-        with _quiet_torchscript():
-            module = torch.jit.load(str(directory / MODEL_FILE), map_location="cpu")
+        module = torch.jit.load(str(directory / MODEL_FILE), map_location="cpu")
         module.eval()
     except Exception as exc:
         raise ArtifactError(f"{directory / MODEL_FILE} is not a loadable TorchScript module: {exc}") from exc
@@ -221,15 +222,6 @@ def load_model(path: Path | str) -> LoadedModel:
         raise
     except Exception as exc:
         raise ArtifactError(f"test forward pass of {directory / MODEL_FILE} failed: {exc}") from exc
-
-
-@contextlib.contextmanager
-def _quiet_torchscript() -> Iterator[None]:
-    """TorchScript is deprecated upstream in favour of torch.export; the format is private to this module (see
-    docs/model.md for the migration path), so its deprecation warning is noise for every caller."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated", category=DeprecationWarning)
-        yield
 
 
 def _read_metadata(directory: Path) -> dict[str, Any]:

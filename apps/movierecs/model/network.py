@@ -29,8 +29,6 @@ RECENCY_BUCKETS = 10
 
 
 class HistoryRecommender(nn.Module):
-    item_item: Tensor  # buffer [N_ii, N_ii]
-
     def __init__(
         self,
         num_items: int,
@@ -119,7 +117,9 @@ class HistoryRecommender(nn.Module):
         """``x @ B`` (``[B, N]``; zero beyond the item-item block) for the history vector ``x`` whose entry for a
         movie is ``exp(recency_weight[bucket] + rating_weight · [is_rated, (rating - 3) / 2])`` (1 at init)."""
         batch, length = items.shape
-        size = self.item_item.shape[0]
+        block = self.item_item
+        assert isinstance(block, Tensor)
+        size = block.shape[0]
         out = torch.zeros(batch, self.num_items, device=items.device)
         if size == 0:
             return out
@@ -130,7 +130,7 @@ class HistoryRecommender(nn.Module):
         columns = torch.where((items > 0) & (items <= size), items - 1, torch.full_like(items, size))
         present = torch.zeros(batch, size + 1, device=items.device).scatter_reduce(
             1, columns, weight, reduce="amax", include_self=True)[:, :size]
-        out[:, :size] = present @ self.item_item
+        out[:, :size] = present @ block
         return out
 
     @torch.jit.export

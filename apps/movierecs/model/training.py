@@ -147,7 +147,8 @@ def train_model(
     model.load_state_dict(best_state)
     if item_item_lambda is not None:
         # λ was chosen on validation; the final item-item block also learns from the held-out interactions.
-        model.item_item.copy_(fit_item_item(item_gram(histories, model.item_item.shape[0]), item_item_lambda))
+        block = _item_item_block(model)
+        block.copy_(fit_item_item(item_gram(histories, block.shape[0]), item_item_lambda))
     model.eval()
     seconds = time.perf_counter() - started
     logger.info("trained", extra={"best_epoch": best_epoch, "val_ndcg_at_10": best_val, "seconds": seconds})
@@ -156,6 +157,12 @@ def train_model(
         epochs_run=epoch, seconds=seconds, stopped_by=stopped_by, num_interactions=len(interactions),
         num_users=len(histories), curve=curve, item_item_lambda=item_item_lambda,
     )
+
+
+def _item_item_block(model: HistoryRecommender) -> torch.Tensor:
+    block = model.item_item
+    assert isinstance(block, torch.Tensor)
+    return block
 
 
 def _optimizer(model: HistoryRecommender, config: TrainConfig) -> torch.optim.Optimizer:
@@ -194,19 +201,19 @@ def fit_item_item(gram: torch.Tensor, l2: float) -> torch.Tensor:
 
 def _fit_item_item(model: HistoryRecommender, split: _Split, config: TrainConfig) -> float | None:
     """Fit the item-item block for each candidate λ and keep the best on validation (the first if none)."""
-    size = model.item_item.shape[0]
+    size = _item_item_block(model).shape[0]
     if size == 0 or not config.item_item_lambdas:
         return None
     gram = item_gram(split.train, size)
     best_l2, best_val, best_weights = None, -1.0, None
     for l2 in config.item_item_lambdas:
         weights = fit_item_item(gram, l2)
-        model.item_item.copy_(weights)
+        _item_item_block(model).copy_(weights)
         val = _validate(model, split, config) if split.val_inputs else 0.0
         if best_weights is None or val > best_val:
             best_l2, best_val, best_weights = l2, val, weights
     if best_weights is not None:
-        model.item_item.copy_(best_weights)
+        _item_item_block(model).copy_(best_weights)
     return best_l2
 
 

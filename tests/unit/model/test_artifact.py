@@ -21,6 +21,8 @@ from movierecs.model.artifact import (
 from movierecs.model.training import TrainResult, train_model
 from tests.unit.model.synthetic import synthetic_interactions, tiny_config
 
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.:DeprecationWarning")
+
 
 @pytest.fixture(scope="module")
 def trained() -> TrainResult:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from movierecs.model.artifact import load_model, publish_model
 from movierecs.model.histories import pad_left
 from movierecs.model.training import train_model
 from tests.unit.model.synthetic import CLUSTER_A, synthetic_interactions, tiny_config
+
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.:DeprecationWarning")
 
 
 def _batch(vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -93,7 +93,7 @@ def _training_data(settings: TrainerSettings, args: argparse.Namespace) -> tuple
         from movierecs.data.movielens import load_movielens
 
         dataset = load_movielens(args.path)
-        return dataset.ratings, {"source": "movielens", **dataset.describe()}
+        return dataset.ratings, {**dataset.describe(), "source": "movielens"}
     import pymongo
 
     from movierecs.data.events_source import read_interactions
@@ -113,7 +113,7 @@ def train_and_publish(
     """Train on an interaction frame and publish the result as the new ``current`` version."""
     from movierecs.contract import PROFILE_RECENT_LIMIT
     from movierecs.model.artifact import publish_model
-    from movierecs.model.training import train_model
+    from movierecs.model.training import learned_weighting, train_model
 
     result = train_model(interactions, config, progress=progress)
     metadata = {
@@ -127,7 +127,8 @@ def train_and_publish(
         "metrics": {"val_ndcg_at_10": result.best_val_ndcg, "validation": config.val_holdout},
         "hyperparameters": {**config.to_dict(), "item_item_lambda": result.item_item_lambda},
         "training": {"seconds": round(result.seconds, 2), "best_epoch": result.best_epoch,
-                     "epochs_run": result.epochs_run, "stopped_by": result.stopped_by},
+                     "epochs_run": result.epochs_run, "stopped_by": result.stopped_by,
+                     "learned_weighting": learned_weighting(result.model)},
     }
     path = publish_model(model_dir, result.model, result.vocab, max_history=PROFILE_RECENT_LIMIT,
                          extra_metadata=metadata, keep=keep)
@@ -148,7 +149,7 @@ def ensure_model(settings: TrainerSettings | None = None, progress: bool = True)
     dataset = load_movielens()
     config = TrainConfig(seed=settings.seed, threads=settings.torch_threads,
                          time_budget_s=settings.train_time_budget_s)
-    return train_and_publish(dataset.ratings, {"source": "movielens", **dataset.describe()}, config,
+    return train_and_publish(dataset.ratings, {**dataset.describe(), "source": "movielens"}, config,
                              settings.model_dir, keep=settings.keep_versions, progress=progress)
 
 

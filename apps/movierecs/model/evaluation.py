@@ -21,7 +21,7 @@ import pandas as pd
 from movierecs.contract import PROFILE_RECENT_LIMIT
 from movierecs.model.histories import build_histories, build_vocab
 from movierecs.model.metrics import ranking_metrics
-from movierecs.model.training import TrainConfig, TrainResult, rank_top_k, train_model
+from movierecs.model.training import TrainConfig, TrainResult, learned_weighting, rank_top_k, train_model
 
 K = 10
 # Published ML-100K results of the Microsoft Recommenders benchmark (same split, same metric code), top-10.
@@ -109,6 +109,7 @@ def run_protocol(
         users=len(users), train_seconds=seconds,
         train={"best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "stopped_by": result.stopped_by,
                "best_val_ndcg_at_10": result.best_val_ndcg, "item_item_lambda": result.item_item_lambda,
+               "learned_weighting": learned_weighting(result.model),
                "train_rows": len(train), "test_rows": len(test), "curve": result.curve},
     )
 

@@ -159,6 +159,16 @@ def train_model(
     )
 
 
+def learned_weighting(model: HistoryRecommender) -> dict[str, Any]:
+    """The learned history weighting of the item-item part, as multipliers (1.0 = untrained)."""
+    return {
+        "scale": round(float(model.item_item_scale.detach()), 4),
+        "recency_multiplier_by_bucket": [round(float(v), 3) for v in model.item_item_recency.detach().exp()],
+        "rated_multiplier": round(float(model.item_item_rating[0].detach().exp()), 3),
+        "per_star_log_weight": round(float(model.item_item_rating[1].detach()) / 2.0, 4),
+    }
+
+
 def _item_item_block(model: HistoryRecommender) -> torch.Tensor:
     block = model.item_item
     assert isinstance(block, torch.Tensor)

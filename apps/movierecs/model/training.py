@@ -60,6 +60,9 @@ class TrainConfig:
     item_item_max: int = 4000
     item_item_lambdas: tuple[float, ...] = (100.0, 200.0, 400.0, 800.0, 1600.0)
     item_item_lr: float = 0.02
+    # Cross-fitting: a training user's item-item scores come from a block fitted without that user's fold, so
+    # the encoder learns to correct out-of-sample item-item scores (as at serving), not in-sample ones.
+    cross_fit_folds: int = 2
     max_len: int = 200
     val_fraction: float = 0.25
     val_holdout: Literal["random", "last"] = "last"
@@ -118,6 +121,7 @@ def train_model(
     model = HistoryRecommender(len(vocab), dim=config.dim, heads=config.heads, hidden=config.hidden,
                                dropout=config.dropout, item_item_size=min(len(vocab), config.item_item_max))
     item_item_lambda = _fit_item_item(model, split, config)
+    folds, fold_blocks = _cross_fit(model, split, config, item_item_lambda, rng)
     optimizer = _optimizer(model, config)
     best_state = copy.deepcopy(model.state_dict())
     best_val = _validate(model, split, config) if split.val_inputs else -1.0
@@ -126,7 +130,7 @@ def train_model(
     bar = tqdm(range(1, config.max_epochs + 1), desc="train", unit="epoch", disable=not progress)
     epoch = 0
     for epoch in bar:
-        loss = _run_epoch(model, optimizer, split.train, len(vocab), config, rng)
+        loss = _run_epoch(model, optimizer, split.train, len(vocab), config, rng, folds, fold_blocks)
         val = _validate(model, split, config) if split.val_inputs else -loss
         curve.append({"epoch": epoch, "loss": loss, "val_ndcg_at_10": val})
         bar.set_postfix(loss=f"{loss:.3f}", val_ndcg=f"{val:.4f}")
@@ -227,6 +231,23 @@ def _fit_item_item(model: HistoryRecommender, split: _Split, config: TrainConfig
     return best_l2
 
 
+def _cross_fit(
+    model: HistoryRecommender, split: _Split, config: TrainConfig, l2: float | None, rng: np.random.Generator
+) -> tuple[np.ndarray, list[torch.Tensor]]:
+    """Fold of each training history and, per fold, the item-item block fitted on the other folds only.
+
+    The last entry of the returned list is the block fitted on all training histories (used for validation)."""
+    folds = rng.permutation(len(split.train)) % max(1, config.cross_fit_folds)
+    full = _item_item_block(model).clone()
+    if l2 is None or config.cross_fit_folds < 2:
+        return np.zeros(len(split.train), dtype=np.int64), [full, full]
+    size = full.shape[0]
+    grams = [item_gram([h for h, f in zip(split.train, folds, strict=True) if f == k], size)
+             for k in range(config.cross_fit_folds)]
+    total = sum(grams, torch.zeros(size, size, dtype=torch.float64))
+    return folds, [fit_item_item(total - gram, l2) for gram in grams] + [full]
+
+
 def _split_validation(histories: list[History], config: TrainConfig, rng: np.random.Generator) -> _Split:
     eligible = [i for i, h in enumerate(histories) if len(h) >= 5]
     # Leave-last-out validation holds out every eligible user's newest interaction (one item per user is a
@@ -277,15 +298,24 @@ def _run_epoch(
     num_items: int,
     config: TrainConfig,
     rng: np.random.Generator,
+    folds: np.ndarray,
+    fold_blocks: list[torch.Tensor],
 ) -> float:
     model.train()
+    block = _item_item_block(model)
     order = np.concatenate([rng.permutation(len(train)) for _ in range(config.samples_per_user)])
     all_samples = [_sample(train[i], config, rng) for i in order]
-    # Batches of similar input length (little padding), visited in random order.
-    by_length = np.argsort([min(len(s[0]), config.max_len) for s in all_samples], kind="stable")
-    batches_idx = [by_length[i:i + config.batch_size] for i in range(0, len(by_length), config.batch_size)]
+    sample_folds = folds[order]
+    # Batches of one fold and similar input length (little padding), visited in random order.
+    batches_idx = []
+    for fold in np.unique(sample_folds):
+        members = np.flatnonzero(sample_folds == fold)
+        by_length = members[np.argsort([min(len(all_samples[i][0]), config.max_len) for i in members],
+                                        kind="stable")]
+        batches_idx += [by_length[i:i + config.batch_size] for i in range(0, len(by_length), config.batch_size)]
     total, batches = 0.0, 0
     for b in rng.permutation(len(batches_idx)):
+        block.copy_(fold_blocks[int(sample_folds[batches_idx[b][0]])])
         samples = [all_samples[i] for i in batches_idx[b]]
         items, ratings = pad_left([(s[0], s[1]) for s in samples], config.max_len)
         targets = np.zeros((len(samples), num_items), dtype=np.float32)
@@ -301,6 +331,7 @@ def _run_epoch(
         optimizer.step()
         total += float(loss.detach())
         batches += 1
+    block.copy_(fold_blocks[-1])
     return total / max(1, batches)
 
 

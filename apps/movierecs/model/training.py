@@ -373,7 +373,3 @@ def rank_top_k(
     model.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, k), dtype=np.int64)
 
-
-def train_from_histories_frame(interactions: pd.DataFrame, **overrides: Any) -> TrainResult:
-    """Convenience for tests and notebooks: ``train_model`` with config overrides and no progress bar."""
-    return train_model(interactions, TrainConfig(**overrides), progress=False)

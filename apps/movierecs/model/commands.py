@@ -136,23 +136,6 @@ def train_and_publish(
     return path
 
 
-def ensure_model(settings: TrainerSettings | None = None, progress: bool = True) -> Path:
-    """The current model version, training one from the bundled MovieLens first if none exists (``up``)."""
-    from movierecs.data.movielens import load_movielens
-    from movierecs.model.artifact import current_version_path
-    from movierecs.model.training import TrainConfig
-
-    settings = settings or trainer_settings()
-    current = current_version_path(settings.model_dir)
-    if current is not None:
-        return current
-    dataset = load_movielens()
-    config = TrainConfig(seed=settings.seed, threads=settings.torch_threads,
-                         time_budget_s=settings.train_time_budget_s)
-    return train_and_publish(dataset.ratings, {**dataset.describe(), "source": "movielens"}, config,
-                             settings.model_dir, keep=settings.keep_versions, progress=progress)
-
-
 def run_evaluate(args: argparse.Namespace) -> int:
     settings = trainer_settings()
     configure_logging(settings.log_level)

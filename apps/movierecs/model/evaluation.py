@@ -24,13 +24,14 @@ from movierecs.model.metrics import ranking_metrics
 from movierecs.model.training import TrainConfig, TrainResult, learned_weighting, rank_top_k, train_model
 
 K = 10
-# Published ML-100K results of the Microsoft Recommenders benchmark (same split, same metric code), top-10.
+# Published ML-100K results of the Microsoft Recommenders benchmark (same split and metric code, top 10):
+# README "Algorithm Comparison" of recommenders-team/recommenders (examples/06_benchmarks/movielens.ipynb).
 PUBLISHED_ML100K: dict[str, dict[str, float]] = {
-    "BiVAE": {"map": 0.1461, "ndcg_at_k": 0.4751},
-    "BPR": {"map": 0.1325, "ndcg_at_k": 0.4420},
-    "LightGCN": {"map": 0.0885, "ndcg_at_k": 0.4198},
-    "NCF": {"map": 0.1077, "ndcg_at_k": 0.3961},
-    "SAR": {"map": 0.1106, "ndcg_at_k": 0.3825},
+    "BiVAE": {"map": 0.146126, "ndcg_at_k": 0.475077, "precision_at_k": 0.411771, "recall_at_k": 0.219145},
+    "BPR": {"map": 0.132478, "ndcg_at_k": 0.441997, "precision_at_k": 0.388229, "recall_at_k": 0.212522},
+    "LightGCN": {"map": 0.088526, "ndcg_at_k": 0.419846, "precision_at_k": 0.379626, "recall_at_k": 0.144336},
+    "NCF": {"map": 0.107720, "ndcg_at_k": 0.396118, "precision_at_k": 0.347296, "recall_at_k": 0.180775},
+    "SAR": {"map": 0.110591, "ndcg_at_k": 0.382461, "precision_at_k": 0.330753, "recall_at_k": 0.176385},
 }
 
 

@@ -139,11 +139,15 @@ def train_and_publish(
 def run_evaluate(args: argparse.Namespace) -> int:
     settings = trainer_settings()
     configure_logging(settings.log_level)
-    from movierecs.data.movielens import load_movielens
+    from movierecs.data.movielens import DatasetError, load_movielens
     from movierecs.model.evaluation import evaluate_movielens
     from movierecs.model.report import build_report, format_table, write_report
 
-    dataset = load_movielens(args.path)
+    try:
+        dataset = load_movielens(args.path)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     config = _config(settings, args)
     started = time.perf_counter()
     results = evaluate_movielens(dataset.ratings, config, progress=not args.no_progress)

@@ -80,10 +80,14 @@ def run_train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    path = train_and_publish(
-        interactions, data_info, _config(settings, args), args.model_dir or settings.model_dir,
-        keep=args.keep or settings.keep_versions, progress=not args.no_progress,
-    )
+    try:
+        path = train_and_publish(
+            interactions, data_info, _config(settings, args), args.model_dir or settings.model_dir,
+            keep=args.keep or settings.keep_versions, progress=not args.no_progress,
+        )
+    except ValueError as exc:  # too little data to train on
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"published {path.name} -> {path}")
     return 0
 

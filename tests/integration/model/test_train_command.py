@@ -51,3 +51,11 @@ def test_train_without_events_says_what_to_do(trainer_env, capsys):
     assert main(["train", "--no-progress"]) == 2
     assert "load-movielens" in capsys.readouterr().err
     assert current_version_path(trainer_env) is None
+
+
+def test_too_few_interactions_is_a_clear_error(trainer_env, mongo_client, mongo_db_name, capsys):
+    mongo_client[mongo_db_name][Collections.EVENTS].insert_one(
+        {"_id": "e1", "user_id": "u1", "movie_id": "m1", "action": "view", "rating": None,
+         "timestamp": datetime(2023, 1, 1, tzinfo=UTC)})
+    assert main(["train", "--no-progress"]) == 2
+    assert "at least two distinct movies" in capsys.readouterr().err

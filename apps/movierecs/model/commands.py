@@ -131,8 +131,9 @@ def train_and_publish(
         "metrics": {"val_ndcg_at_10": result.best_val_ndcg, "validation": config.val_holdout},
         "hyperparameters": {**config.to_dict(), "item_item_lambda": result.item_item_lambda},
         "training": {"seconds": round(result.seconds, 2), "best_epoch": result.best_epoch,
+                     "best_stage": result.best_stage,
                      "epochs_run": result.epochs_run, "stopped_by": result.stopped_by,
-                     "learned_weighting": learned_weighting(result.model)},
+                     "learned_weighting": learned_weighting(result.model), "curve": result.curve},
     }
     path = publish_model(model_dir, result.model, result.vocab, max_history=PROFILE_RECENT_LIMIT,
                          extra_metadata=metadata, keep=keep)

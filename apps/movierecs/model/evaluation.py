@@ -108,7 +108,8 @@ def run_protocol(
     return ProtocolResult(
         name=name, model=model_metrics, model_recent=recent_metrics, popularity=popularity_metrics,
         users=len(users), train_seconds=seconds,
-        train={"best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "stopped_by": result.stopped_by,
+        train={"best_epoch": result.best_epoch, "best_stage": result.best_stage, "epochs_run": result.epochs_run,
+               "stopped_by": result.stopped_by,
                "best_val_ndcg_at_10": result.best_val_ndcg, "item_item_lambda": result.item_item_lambda,
                "learned_weighting": learned_weighting(result.model),
                "train_rows": len(train), "test_rows": len(test), "curve": result.curve},

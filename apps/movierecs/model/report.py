@@ -11,7 +11,7 @@ from typing import Any
 
 from movierecs.model.evaluation import PUBLISHED_ML100K, ProtocolResult
 
-OURS = "movierecs (history encoder + item-item)"
+OURS = "movierecs (this run)"
 
 
 def format_table(results: Sequence[ProtocolResult]) -> str:

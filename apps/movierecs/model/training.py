@@ -86,8 +86,9 @@ class TrainResult:
     stopped_by: str
     num_interactions: int
     num_users: int
-    curve: list[dict[str, float]] = field(default_factory=list)
+    curve: list[dict[str, Any]] = field(default_factory=list)
     item_item_lambda: float | None = None
+    best_stage: str = "closed_form"  # closed_form (epoch 0) | weighting | encoder
 
 
 @dataclass(frozen=True)
@@ -122,45 +123,70 @@ def train_model(
                                dropout=config.dropout, item_item_size=min(len(vocab), config.item_item_max))
     item_item_lambda = _fit_item_item(model, split, config)
     folds, fold_blocks = _cross_fit(model, split, config, item_item_lambda, rng)
-    optimizer = _optimizer(model, config)
-    best_state = copy.deepcopy(model.state_dict())
-    best_val = _validate(model, split, config) if split.val_inputs else -1.0
-    best_epoch, stale, stopped_by = 0, 0, "max_epochs"
-    curve: list[dict[str, float]] = [{"epoch": 0, "loss": float("nan"), "val_ndcg_at_10": best_val}]
-    bar = tqdm(range(1, config.max_epochs + 1), desc="train", unit="epoch", disable=not progress)
-    epoch = 0
-    for epoch in bar:
-        loss = _run_epoch(model, optimizer, split.train, len(vocab), config, rng, folds, fold_blocks)
-        val = _validate(model, split, config) if split.val_inputs else -loss
-        curve.append({"epoch": epoch, "loss": loss, "val_ndcg_at_10": val})
-        bar.set_postfix(loss=f"{loss:.3f}", val_ndcg=f"{val:.4f}")
-        if on_epoch is not None:
-            on_epoch(curve[-1])
-        if val > best_val + config.min_improvement:
-            best_val, best_epoch, stale = val, epoch, 0
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            stale += 1
-        if stale >= config.patience:
-            stopped_by = "early_stopping"
-            break
-        if time.perf_counter() - started > config.time_budget_s:
-            stopped_by = "time_budget"
+    tracker = _Tracker(best_state=copy.deepcopy(model.state_dict()),
+                       best_val=_validate(model, split, config) if split.val_inputs else -1.0)
+    tracker.curve.append({"epoch": 0, "stage": "closed_form", "loss": float("nan"),
+                          "val_ndcg_at_10": tracker.best_val})
+    bar = tqdm(total=config.max_epochs, desc="train", unit="epoch", disable=not progress)
+    stopped_by = "max_epochs"
+    for stage in ("weighting", "encoder"):
+        model.load_state_dict(tracker.best_state)
+        optimizer = _optimizer(model, config, encoder=stage == "encoder")
+        stale = 0
+        while tracker.epochs < config.max_epochs:
+            tracker.epochs += 1
+            loss = _run_epoch(model, optimizer, split.train, len(vocab), config, rng, folds, fold_blocks)
+            val = _validate(model, split, config) if split.val_inputs else -loss
+            tracker.curve.append({"epoch": tracker.epochs, "stage": stage, "loss": loss, "val_ndcg_at_10": val})
+            bar.update(1)
+            bar.set_postfix(stage=stage, loss=f"{loss:.3f}", val_ndcg=f"{val:.4f}")
+            if on_epoch is not None:
+                on_epoch(tracker.curve[-1])
+            if val > tracker.best_val + config.min_improvement:
+                tracker.improve(model, val, stage)
+                stale = 0
+            else:
+                stale += 1
+            if time.perf_counter() - started > config.time_budget_s:
+                stopped_by = "time_budget"
+                break
+            if stale >= config.patience:
+                stopped_by = "early_stopping"
+                break
+        if stopped_by == "time_budget":
             break
     bar.close()
-    model.load_state_dict(best_state)
+    model.load_state_dict(tracker.best_state)
     if item_item_lambda is not None:
         # λ was chosen on validation; the final item-item block also learns from the held-out interactions.
         block = _item_item_block(model)
         block.copy_(fit_item_item(item_gram(histories, block.shape[0]), item_item_lambda))
     model.eval()
     seconds = time.perf_counter() - started
-    logger.info("trained", extra={"best_epoch": best_epoch, "val_ndcg_at_10": best_val, "seconds": seconds})
+    logger.info("trained", extra={"best_epoch": tracker.best_epoch, "best_stage": tracker.best_stage,
+                                  "val_ndcg_at_10": tracker.best_val, "seconds": seconds})
     return TrainResult(
-        model=model, vocab=vocab, config=config, best_epoch=best_epoch, best_val_ndcg=best_val,
-        epochs_run=epoch, seconds=seconds, stopped_by=stopped_by, num_interactions=len(interactions),
-        num_users=len(histories), curve=curve, item_item_lambda=item_item_lambda,
+        model=model, vocab=vocab, config=config, best_epoch=tracker.best_epoch, best_val_ndcg=tracker.best_val,
+        epochs_run=tracker.epochs, seconds=seconds, stopped_by=stopped_by, num_interactions=len(interactions),
+        num_users=len(histories), curve=tracker.curve, item_item_lambda=item_item_lambda,
+        best_stage=tracker.best_stage,
     )
+
+
+@dataclass
+class _Tracker:
+    """The best state so far across both stages (a stage must beat the previous best to count)."""
+
+    best_state: dict[str, torch.Tensor]
+    best_val: float
+    best_epoch: int = 0
+    best_stage: str = "closed_form"
+    epochs: int = 0
+    curve: list[dict[str, Any]] = field(default_factory=list)
+
+    def improve(self, model: HistoryRecommender, val: float, stage: str) -> None:
+        self.best_state = copy.deepcopy(model.state_dict())
+        self.best_val, self.best_epoch, self.best_stage = val, self.epochs, stage
 
 
 def learned_weighting(model: HistoryRecommender) -> dict[str, Any]:
@@ -179,13 +205,14 @@ def _item_item_block(model: HistoryRecommender) -> torch.Tensor:
     return block
 
 
-def _optimizer(model: HistoryRecommender, config: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW; the few scalars weighting the item-item part (scale, recency, rating) learn ``item_item_lr``."""
+def _optimizer(model: HistoryRecommender, config: TrainConfig, encoder: bool) -> torch.optim.Optimizer:
+    """AdamW over the scalars weighting the item-item part (scale, recency, rating; ``item_item_lr``) and, in the
+    encoder stage, the encoder (``lr``)."""
     scalars = [p for n, p in model.named_parameters() if n.startswith("item_item_")]
     others = [p for n, p in model.named_parameters() if not n.startswith("item_item_")]
-    groups: list[dict[str, Any]] = [
-        {"params": others}, {"params": scalars, "lr": config.item_item_lr, "weight_decay": 0.0}
-    ]
+    groups: list[dict[str, Any]] = [{"params": scalars, "lr": config.item_item_lr, "weight_decay": 0.0}]
+    if encoder:
+        groups.append({"params": others})
     return torch.optim.AdamW(
         groups,
         lr=config.lr, weight_decay=config.weight_decay,

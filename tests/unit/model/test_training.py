@@ -70,3 +70,13 @@ def test_progress_curve_and_early_stopping_bookkeeping():
     assert result.stopped_by in {"early_stopping", "max_epochs", "time_budget"}
     assert 0 <= result.best_epoch <= result.epochs_run
     assert result.item_item_lambda in (10.0, 50.0)
+
+
+def test_stages_in_order_and_an_unhelpful_encoder_stays_silent():
+    result = train_model(synthetic_interactions(), tiny_config(max_epochs=6, patience=2), progress=False)
+    stages = [point["stage"] for point in result.curve]
+    assert stages[0] == "closed_form" and stages == sorted(stages, key=["closed_form", "weighting", "encoder"].index)
+    assert result.best_stage in {"closed_form", "weighting", "encoder"}
+    if result.best_stage != "encoder":  # the encoder's last layer starts at zero: it contributes nothing
+        last = result.model.mlp[-1]
+        assert torch.count_nonzero(last.weight) == 0 and torch.count_nonzero(last.bias) == 0

@@ -36,7 +36,7 @@ class Interaction(NamedTuple):
 class LoadedModel:
     version: str
     path: Path
-    metadata: Mapping[str, Any]
+    metadata: dict[str, Any]
     item_ids: list[str]
     max_history: int
     _module: Any = field(repr=False)

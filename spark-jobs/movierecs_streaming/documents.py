@@ -12,13 +12,21 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from pymongo import UpdateOne
 
 from movierecs.contract import PROFILE_RECENT_LIMIT, Action
 
 Row = dict[str, Any]
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+
+
+@overload
+def utc(value: None) -> None: ...
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -174,7 +182,7 @@ def movie_stats_updates(events: Sequence[Row]) -> list[UpdateOne]:
 def activity_updates(events: Sequence[Row]) -> list[UpdateOne]:
     buckets: dict[tuple[str, datetime], dict[str, int]] = {}
     for row in events:
-        hour = hour_bucket(utc(row["timestamp"]))  # type: ignore[arg-type]
+        hour = hour_bucket(utc(row["timestamp"]))
         counts = buckets.setdefault((row["movie_id"], hour), {"views": 0, "ratings": 0, "events": 0})
         counts["ratings" if row["action"] == Action.RATE.value else "views"] += 1
         counts["events"] += 1

@@ -31,7 +31,7 @@ _STOP_GRACE_S = 20.0
 
 def _master_from_launcher() -> bool:
     """True when spark-submit (cluster or explicit --master) already chose the master."""
-    SparkContext._ensure_initialized()  # type: ignore[attr-defined]
+    SparkContext._ensure_initialized()
     return SparkConf().contains("spark.master")
 
 
@@ -55,13 +55,13 @@ class StreamingJob:
         self.spark = spark or build_spark(settings)
         self.metrics = metrics or StreamingMetrics()
         self.listener = MetricsListener(self.metrics, settings.query_name)
-        self.mongo = pymongo.MongoClient(
+        self.mongo: pymongo.MongoClient = pymongo.MongoClient(
             settings.mongo_uri,
             w="majority",
             serverSelectionTimeoutMS=settings.mongo_timeout_ms,
             tz_aware=True,
         )
-        self.sink = MongoSink(self.mongo, settings.mongo_db)
+        self.sink = MongoSink(self.mongo, settings.mongo_db, settings.events_per_transaction)
         self.query: StreamingQuery | None = None
         self.after_batch = after_batch
 

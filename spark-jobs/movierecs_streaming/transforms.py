@@ -97,7 +97,7 @@ def _rule_for(name: str, info: Any) -> FieldRule:
             required,
             max_length=constraint.max_length,
             min_length=constraint.min_length,
-            pattern=constraint.pattern,
+            pattern=constraint.pattern if isinstance(constraint.pattern, str) else None,
         )
     if annotation is datetime:
         return FieldRule(name, "timestamp", TimestampType(), required)

@@ -7,6 +7,7 @@ import importlib
 
 BENCH_MODULES: tuple[str, ...] = (
     "movierecs.bench.ingest",
+    "movierecs.bench.streaming",
     "movierecs.bench.serving",
     "movierecs.bench.freshness",
 )

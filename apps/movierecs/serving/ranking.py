@@ -13,8 +13,11 @@ LIKED_RATING = 4.0
 
 
 class Ranker(Protocol):
-    version: str
-    item_ids: list[str]
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def item_ids(self) -> list[str]: ...
 
     def recommend(self, history: Sequence[tuple], k: int, exclude: Iterable[str]) -> list[tuple[str, float]]: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from typing import Any
 
 import pymongo
 
@@ -51,8 +52,9 @@ def bootstrap_data(stack: LocalStack) -> None:
 
     env = stack.service_env()
     logs = stack.state_dir / "logs"
+    client: pymongo.MongoClient[dict[str, Any]]
     with pymongo.MongoClient(stack.mongo.uri, serverSelectionTimeoutMS=5000) as client:
-        db = client[ConnectionSettings().mongo_db]
+        db: pymongo.database.Database[dict[str, Any]] = client.get_database(ConnectionSettings().mongo_db)
         # Empty `events` also covers a restarted broker (in-memory: the replayed ratings are gone). A replay
         # while the first is still being processed is harmless: the streaming job is idempotent by event_id.
         needs_data = db[Collections.EVENTS].estimated_document_count() == 0

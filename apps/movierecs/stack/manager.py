@@ -38,7 +38,8 @@ class StackSettings(BaseSettings):
 
 
 class Component(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     @property
     def address(self) -> str: ...

@@ -10,14 +10,17 @@ import pytest
 from movierecs.stack.manager import LocalStack, StackSettings
 from movierecs.stack.servers import read_pid
 from tests.integration.helpers import free_port
+from tests.integration.serving.conftest import train_and_publish
 
 pytestmark = pytest.mark.integration
 
 
 def test_up_up_status_down(tmp_path):
     settings = StackSettings(state_dir=tmp_path / "state", kafka_port=free_port(), mongo_port=free_port(),
-                             api_port=free_port())
+                             api_port=free_port(), streaming_metrics_port=free_port())
     stack = LocalStack(settings)
+    # A published model, as the first `up` leaves one (the bootstrap steps of `movierecs up` are not run here).
+    train_and_publish(stack.state_dir / "models", epochs=1)
     lines: list[str] = []
     try:
         stack.up(echo=lines.append)
@@ -33,7 +36,9 @@ def test_up_up_status_down(tmp_path):
         assert rows["broker"]["address"] == f"127.0.0.1:{settings.kafka_port}"
         assert rows["api"]["address"] == f"http://127.0.0.1:{settings.api_port}"
         with urllib.request.urlopen(f"http://127.0.0.1:{settings.api_port}/readyz", timeout=5) as response:
-            assert json.load(response)["status"] == "ready"
+            readiness = json.load(response)
+        assert readiness["status"] == "ready", readiness
+        assert readiness["checks"]["broker"] == readiness["checks"]["mongodb"] == "ok"
         assert (settings.state_dir / "logs" / "mongod.log").exists()
     finally:
         stack.down(echo=lines.append)

@@ -48,7 +48,8 @@ def test_crash_and_restart_from_checkpoint_store_every_event_exactly_once(
         if len(batches) == 3:
             raise CrashAfterCommit(f"simulated crash after batch {result.batch_id} was written")
 
-    small_batches = {"max_records_per_trigger": 200}
+    # Small batches, and several transactions per batch so a crash can fall between them.
+    small_batches = {"max_records_per_trigger": 200, "events_per_transaction": 64}
     crashing = make_job(settings=small_batches, after_batch=crash_on_third_batch)
     query = crashing.start()
     # Mid-stream: more events while the query runs.

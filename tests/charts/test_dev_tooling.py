@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
+from pathlib import Path
 
+import pytest
 import yaml
 
 from .conftest import CHARTS_DIR, REPO_ROOT, UMBRELLA
@@ -72,3 +75,41 @@ def test_images_run_as_the_users_the_charts_expect() -> None:
     spark_version = _chart_values("streaming")["sparkVersion"]
     assert f"ARG SPARK_VERSION={spark_version}" in spark
     assert (REPO_ROOT / ".dockerignore").is_file()
+
+
+def _dockerfile_args(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^ARG (\w+)=(.*)$", text, flags=re.MULTILINE))
+
+
+def test_spark_image_matches_the_project_pyspark() -> None:
+    """One Spark version everywhere: the image's Spark and connector jars, the SparkApplication, pyspark."""
+    spark = (REPO_ROOT / "docker" / "spark.Dockerfile").read_text()
+    args = _dockerfile_args(spark)
+    spark_version = _chart_values("streaming")["sparkVersion"]
+    assert args["SPARK_VERSION"] == spark_version
+    try:
+        pyspark_version = importlib.metadata.version("pyspark")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("pyspark is not installed (extra [spark]): cannot compare its version")
+    assert spark_version == pyspark_version, "docker/spark.Dockerfile and the chart must run the project's pyspark"
+    # The official Apache Spark image of that version and Scala line, with Python.
+    scala = args["SCALA_BINARY_VERSION"]
+    assert args["SPARK_IMAGE"] == "spark:${SPARK_VERSION}-scala${SCALA_BINARY_VERSION}-java21-python3-ubuntu"
+    jars = Path(str(importlib.metadata.distribution("pyspark").locate_file("pyspark/jars")))
+    assert (jars / f"spark-core_{scala}-{pyspark_version}.jar").is_file(), "pyspark is built for another Scala line"
+
+
+def test_spark_image_ships_the_kafka_connector_and_its_dependencies() -> None:
+    spark = (REPO_ROOT / "docker" / "spark.Dockerfile").read_text()
+    assert 'spark="org/apache/spark"' in spark
+    spark = spark.replace("${spark}/", "org/apache/spark/")
+    suffix = "${SCALA_BINARY_VERSION}/${SPARK_VERSION}/"
+    for artifact in ("spark-sql-kafka-0-10_", "spark-token-provider-kafka-0-10_"):
+        assert f"org/apache/spark/{artifact}{suffix}{artifact}${{SCALA_BINARY_VERSION}}-${{SPARK_VERSION}}.jar" in spark
+    # kafka-clients and commons-pool2: the versions that Spark release was built with, read from its parent POM.
+    assert "spark-parent_${SCALA_BINARY_VERSION}/${SPARK_VERSION}/spark-parent_" in spark
+    assert "property kafka.version" in spark and "property commons-pool2.version" in spark
+    assert "org/apache/kafka/kafka-clients/${kafka_clients}/kafka-clients-${kafka_clients}.jar" in spark
+    assert "org/apache/commons/commons-pool2/${commons_pool2}/commons-pool2-${commons_pool2}.jar" in spark
+    assert "sha1sum -c" in spark
+    assert "COPY --from=kafka-jars /jars/*.jar /opt/spark/jars/" in spark

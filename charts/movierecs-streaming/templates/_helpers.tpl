@@ -123,8 +123,6 @@ imagePullSecrets:
 
 {{- define "movierecs-streaming.env" -}}
 {{ include "movierecs-streaming.connectionEnv" . }}
-- name: MOVIERECS_KAFKA_IDEMPOTENCE
-  value: "true"
 # The Kafka connector is in the image: fail loudly instead of falling back to the Python source.
 - name: MOVIERECS_SOURCE
   value: kafka
@@ -136,6 +134,8 @@ imagePullSecrets:
   value: {{ .Values.streaming.triggerInterval | quote }}
 - name: MOVIERECS_MAX_RECORDS_PER_TRIGGER
   value: {{ .Values.streaming.maxRecordsPerTrigger | quote }}
+- name: MOVIERECS_EVENTS_PER_TRANSACTION
+  value: {{ .Values.streaming.eventsPerTransaction | quote }}
 - name: MOVIERECS_STARTING_OFFSETS
   value: {{ .Values.streaming.startingOffsets | quote }}
 - name: MOVIERECS_METRICS_PORT

@@ -31,7 +31,7 @@ class StreamingSettings(ConnectionSettings):
     spark_master: str = "local[2]"
     shuffle_partitions: int = Field(default=2, gt=0)
     # Events per MongoDB transaction (an event and its increments always commit together).
-    events_per_transaction: int = Field(default=5_000, gt=0)
+    events_per_transaction: int = Field(default=20_000, gt=0)
     mongo_timeout_ms: int = Field(default=30_000, gt=0)
 
 

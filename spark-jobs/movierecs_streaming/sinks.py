@@ -68,7 +68,7 @@ def _too_large_for_one_transaction(error: OperationFailure) -> bool:
 
 
 class MongoSink:
-    def __init__(self, client: pymongo.MongoClient, database: str, events_per_transaction: int = 5_000) -> None:
+    def __init__(self, client: pymongo.MongoClient, database: str, events_per_transaction: int) -> None:
         self.client = client
         self.db = client.get_database(database, write_concern=MAJORITY)
         self.events_per_transaction = events_per_transaction

@@ -84,10 +84,9 @@ class LoadedModel:
         history gives the model's prior (popularity-like). Scores are comparable within one call only.
         """
         scores = self.scores(history)
-        for movie_id in exclude:
-            column = self._index.get(movie_id)
-            if column is not None:
-                scores[column] = MASKED
+        columns = [column for column in map(self._index.get, exclude) if column is not None]
+        if columns:
+            scores[torch.tensor(columns, dtype=torch.long)] = MASKED  # one indexed write, not one per movie
         return self._top(scores, k)
 
     def scores(self, history: Sequence[Interaction | tuple]) -> torch.Tensor:

@@ -82,6 +82,9 @@ class ProfileRepository:
     def __init__(self, db: Any) -> None:
         self._profiles = db[Collections.USER_PROFILES]
 
-    async def get(self, user_id: str) -> Mapping[str, Any] | None:
+    async def get(self, user_id: str, with_ratings: bool = False) -> Mapping[str, Any] | None:
+        """The profile's ranking inputs; the per-movie ratings map (large for heavy users, and decoding it is most
+        of a lookup's cost) only when asked for, i.e. for explanations."""
         # user_id passed the contract's pattern, so it is a plain string, never an operator document.
-        return await self._profiles.find_one({"_id": user_id}, {"recent": 1, "seen": 1, "ratings": 1})
+        fields = {"recent": 1, "seen": 1, **({"ratings": 1} if with_ratings else {})}
+        return await self._profiles.find_one({"_id": user_id}, fields)

@@ -38,11 +38,11 @@ class RecommendationService:
         self.profiles = profiles
         self.profile_timeout_s = profile_timeout_s
 
-    async def history(self, user_id: str) -> tuple[UserHistory, str | None]:
+    async def history(self, user_id: str, with_ratings: bool = False) -> tuple[UserHistory, str | None]:
         """The stored history, or an empty one and the reason when MongoDB cannot be read."""
         started = time.perf_counter()
         try:
-            profile = await asyncio.wait_for(self.profiles.get(user_id), self.profile_timeout_s)
+            profile = await asyncio.wait_for(self.profiles.get(user_id, with_ratings), self.profile_timeout_s)
         except (PyMongoError, TimeoutError) as exc:
             logger.warning("profile lookup failed", extra={"user_id": user_id, "error": type(exc).__name__})
             return UserHistory(), "mongodb_unavailable"
@@ -52,7 +52,7 @@ class RecommendationService:
 
     async def recommend(self, user_id: str, k: int, events: list[Event] | None = None, genre: str | None = None,
                         with_reasons: bool = False) -> RecommendationResult:
-        stored, degraded = await self.history(user_id)
+        stored, degraded = await self.history(user_id, with_ratings=with_reasons)
         history = merge_events(stored, events or [])
         model = self.holder.model
         keep = (lambda movie: self.caches.in_genre(movie, genre)) if genre else None

@@ -103,18 +103,22 @@ def run(args: argparse.Namespace) -> int:
     env = {"MOVIERECS_EVENTS_TOPIC": topic, "MOVIERECS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
            "MOVIERECS_MONGO_URI": settings.mongo_uri}
     rates: dict[str, list[float]] = {"send": [], "batches": [], "api": []}
-    with api_server(env) as url:
+    api_cpu_s = 0.0
+    with api_server(env) as server:
         for round_no in range(1, args.rounds + 1):
             for side in ("send", "batches"):
                 seconds = asyncio.run(bench_raw(bootstrap, f"{topic}.raw-{side}", batches, args.concurrency,
                                                 record_batches=side == "batches"))
                 rates[side].append(args.events / seconds)
-            rates["api"].append(args.events / asyncio.run(bench_api(url, batches, args.concurrency)))
+            cpu_before = server.cpu_seconds()
+            rates["api"].append(args.events / asyncio.run(bench_api(server.url, batches, args.concurrency)))
+            api_cpu_s += server.cpu_seconds() - cpu_before
             print(f"  round {round_no}: " + "   ".join(f"{side} {r[-1]:>9,.0f}/s" for side, r in rates.items()))
     send_eps, batches_eps, api_eps = (statistics.median(rates[side]) for side in ("send", "batches", "api"))
     print(f"raw produce, send() per event     : {send_eps:>10,.0f} events/s  (median; what a plain client does)")
     print(f"raw produce, record batches       : {batches_eps:>10,.0f} events/s  (median; the API's own Kafka path)")
-    print(f"POST /events (API, HTTP+validate) : {api_eps:>10,.0f} events/s  (median)")
+    print(f"POST /events (API, HTTP+validate) : {api_eps:>10,.0f} events/s  (median; server CPU "
+          f"{1e6 * api_cpu_s / (args.events * args.rounds):.0f} us/event)")
     print(f"ratio API / raw send()            : {api_eps / send_eps:>10.2f}   (goal >= 0.5)")
     print(f"ratio API / raw record batches    : {api_eps / batches_eps:>10.2f}   (the cost of HTTP and validation)")
     return 0

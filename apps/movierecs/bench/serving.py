@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     settings = ConnectionSettings()
     env = {"MOVIERECS_MONGO_URI": settings.mongo_uri, "MOVIERECS_MODEL_DIR": str(settings.model_dir.resolve()),
            "MOVIERECS_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}
-    with tempfile.TemporaryDirectory() as tmp, api_server(env, require_ready=True) as url:
+    with tempfile.TemporaryDirectory() as tmp, api_server(env, require_ready=True) as server:
+        url = server.url
         script = Path(tmp) / "recommend.lua"
         script.write_text(LUA.replace("{users}", str(args.users)))
         wrk(f"{url}/healthz", 2, args.connections)  # warm-up

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import logging
 
 import pytest
 from pyspark.sql import SparkSession
@@ -27,6 +28,8 @@ def spark_session() -> SparkSession:
         },
     )
     atexit.register(session.stop)
+    # py4j logs at INFO while closing connections at interpreter exit, after pytest has closed its streams.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     return session
 
 

@@ -82,6 +82,7 @@ def write_artifact(
         raise ValueError(f"vocabulary has {len(item_ids)} ids but the model scores {model.num_items} items")
     directory.mkdir(parents=True, exist_ok=False)
     model.eval()
+    model.mark_silent_encoder()
     torch.jit.save(torch.jit.script(model), str(directory / MODEL_FILE))
     _write_json(directory / VOCAB_FILE, list(item_ids))
     metadata = {
@@ -91,6 +92,7 @@ def write_artifact(
         "version": version,
         "created_at": datetime.now(UTC).isoformat(),
         "model_class": type(model).__name__,
+        "encoder_silent": model.encoder_silent,
         "num_items": len(item_ids),
         "embedding_dim": model.dim,
         "max_history": max_history,

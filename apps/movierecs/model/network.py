@@ -65,6 +65,8 @@ class HistoryRecommender(nn.Module):
         # Learned log-weights of a history entry in the item-item part: by recency bucket and by rating.
         self.item_item_recency = nn.Parameter(torch.zeros(RECENCY_BUCKETS))
         self.item_item_rating = nn.Parameter(torch.zeros(2))
+        # Set by mark_silent_encoder() at export; always False while training.
+        self.encoder_silent = False
         # The neural part starts at zero, so the untrained model ranks exactly like the item-item part.
         last = self.mlp[-1]
         assert isinstance(last, nn.Linear)
@@ -81,7 +83,19 @@ class HistoryRecommender(nn.Module):
     def forward(self, items: Tensor, ratings: Tensor) -> Tensor:
         """Scores ``[B, N]`` for histories ``items`` ``[B, L]`` (left-padded with 0, newest last) and
         ``ratings`` ``[B, L]`` (0.0 for an interaction without a rating)."""
-        return self.score(self.encode(items, ratings)) + self.item_item_scale * self.item_item_scores(items, ratings)
+        item_item = self.item_item_scale * self.item_item_scores(items, ratings)
+        if self.encoder_silent:
+            # The encoder's last layer is exactly zero, so every user vector is zero and its scores are the biases.
+            return item_item + self.item_bias
+        return self.score(self.encode(items, ratings)) + item_item
+
+    def mark_silent_encoder(self) -> bool:
+        """Before export: note whether the encoder's output is zero for every history (training kept its last
+        layer at the zero it starts from), so the exported module skips computing it. Exact, not approximate."""
+        last = self.mlp[-1]
+        assert isinstance(last, nn.Linear)
+        self.encoder_silent = bool(torch.all(last.weight == 0)) and bool(torch.all(last.bias == 0))
+        return self.encoder_silent
 
     @torch.jit.export
     def encode(self, items: Tensor, ratings: Tensor) -> Tensor:
@@ -130,7 +144,13 @@ class HistoryRecommender(nn.Module):
         columns = torch.where((items > 0) & (items <= size), items - 1, torch.full_like(items, size))
         present = torch.zeros(batch, size + 1, device=items.device).scatter_reduce(
             1, columns, weight, reduce="amax", include_self=True)[:, :size]
-        out[:, :size] = present @ block
+        if batch == 1:
+            # Serving (one history): only the rows of B for the history's movies contribute, so gather them
+            # ([k, N_ii]) instead of multiplying by the whole [N_ii, N_ii] block.
+            columns_present = torch.nonzero(present[0]).squeeze(1)
+            out[0, :size] = present[0, columns_present] @ block[columns_present]
+        else:
+            out[:, :size] = present @ block
         return out
 
     @torch.jit.export

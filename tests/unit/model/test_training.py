@@ -43,6 +43,24 @@ def test_torchscript_file_scores_equal_the_eager_model(tmp_path):
     assert [movie for movie, _ in loaded.recommend(history, 5)] == expected
 
 
+def test_serving_shortcuts_score_like_the_full_computation():
+    model = train_model(synthetic_interactions(), tiny_config(), progress=False).model.eval()
+    items, ratings = _batch(model.num_items)
+    model.encoder_silent = False
+    assert model.item_item.shape[0] > 0
+    with torch.no_grad():
+        full = model(items, ratings)
+        # One history at a time takes the gathered item-item path; a batch the dense product.
+        singles = torch.cat([model(items[i:i + 1], ratings[i:i + 1]) for i in range(items.shape[0])])
+        torch.testing.assert_close(singles, full, rtol=1e-5, atol=1e-5)
+        # A silent encoder (last layer zero) is skipped, exactly.
+        model.mlp[-1].weight.zero_()
+        model.mlp[-1].bias.zero_()
+        reference = model(items, ratings)
+        assert model.mark_silent_encoder()
+        torch.testing.assert_close(model(items, ratings), reference, rtol=0, atol=0)
+
+
 def test_same_seed_same_model_other_seed_other_model():
     data = synthetic_interactions()
     first = train_model(data, tiny_config(seed=3), progress=False)

@@ -82,8 +82,11 @@ def write_artifact(
         raise ValueError(f"vocabulary has {len(item_ids)} ids but the model scores {model.num_items} items")
     directory.mkdir(parents=True, exist_ok=False)
     model.eval()
-    model.mark_silent_encoder()
-    torch.jit.save(torch.jit.script(model), str(directory / MODEL_FILE))
+    encoder_silent = model.mark_silent_encoder()
+    try:
+        torch.jit.save(torch.jit.script(model), str(directory / MODEL_FILE))
+    finally:
+        model.encoder_silent = False  # only the exported module takes the shortcut; the caller may train on
     _write_json(directory / VOCAB_FILE, list(item_ids))
     metadata = {
         **dict(extra_metadata or {}),
@@ -92,7 +95,7 @@ def write_artifact(
         "version": version,
         "created_at": datetime.now(UTC).isoformat(),
         "model_class": type(model).__name__,
-        "encoder_silent": model.encoder_silent,
+        "encoder_silent": encoder_silent,
         "num_items": len(item_ids),
         "embedding_dim": model.dim,
         "max_history": max_history,

@@ -65,7 +65,7 @@ class HistoryRecommender(nn.Module):
         # Learned log-weights of a history entry in the item-item part: by recency bucket and by rating.
         self.item_item_recency = nn.Parameter(torch.zeros(RECENCY_BUCKETS))
         self.item_item_rating = nn.Parameter(torch.zeros(2))
-        # Set by mark_silent_encoder() at export; always False while training.
+        # Set by mark_silent_encoder() for export only (write_artifact resets it): never True while training.
         self.encoder_silent = False
         # The neural part starts at zero, so the untrained model ranks exactly like the item-item part.
         last = self.mlp[-1]

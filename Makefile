@@ -46,7 +46,8 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/mypy apps/movierecs spark-jobs/movierecs_streaming
 
 bench: $(STAMP)  ## every benchmark (needs `make up`); figures go to docs/benchmarks.md by hand
-	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "bench serving needs wrk (apt-get install wrk)"; exit 1; }
 	$(BIN)/movierecs bench ingest
 	$(BIN)/movierecs bench streaming
 	$(BIN)/movierecs bench serving

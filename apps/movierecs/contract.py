@@ -58,6 +58,9 @@ RATING_STEP = 0.5
 # Clocks drift; anything later than this beyond the receiver's "now" is a client bug, not a future event.
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+# An ISO 8601 timestamp string: a date, optionally a time (T, t or space), optionally a zone. Checked before
+# parsing because parsers also accept other shapes: pydantic reads "2023" as Unix seconds, Spark as a year.
+ISO_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?$"
 
 
 class Action(StrEnum):
@@ -98,10 +101,13 @@ EntityId = Annotated[
 EventId = Annotated[
     str, StringConstraints(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=ID_PATTERN, strict=True)
 ]
+_ISO_TIMESTAMP = re.compile(ISO_TIMESTAMP_PATTERN.removesuffix("$"), re.ASCII)  # \d: 0-9 only, as in Java
+
+
 def _iso_string_only(value: Any) -> Any:
-    # JSON numbers would otherwise be read as Unix seconds; the contract says ISO 8601.
-    if isinstance(value, (int, float)):
-        raise ValueError("timestamp must be an ISO 8601 string")
+    # JSON numbers and digit strings would otherwise be read as Unix seconds; the contract says ISO 8601.
+    if isinstance(value, (int, float)) or (isinstance(value, str) and not _ISO_TIMESTAMP.fullmatch(value)):
+        raise ValueError("timestamp must be an ISO 8601 string, e.g. 2023-01-01T12:00:00")
     return value
 
 

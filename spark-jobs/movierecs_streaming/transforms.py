@@ -24,6 +24,7 @@ from pyspark.sql.types import DataType, DoubleType, StringType, StructField, Str
 
 from movierecs.contract import (
     EARLIEST_TIMESTAMP,
+    ISO_TIMESTAMP_PATTERN,
     MAX_FUTURE_SKEW,
     RATING_MAX,
     RATING_MIN,
@@ -55,12 +56,6 @@ class Reason:
 
 
 REASON_SEPARATOR = "; "
-
-# The contract's timestamp is an ISO 8601 string: a date, optionally a time (T, t or space), optionally a zone.
-# Checked before the cast because Spark's cast also accepts shapes such as a bare year.
-ISO_TIMESTAMP_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?\z"
-)
 
 
 def java_regex(python_pattern: str) -> str:
@@ -169,7 +164,7 @@ def parse(decoded: DataFrame) -> DataFrame:
         elif rule.kind == "timestamp":
             text = F.when(json_type == "string", F.try_variant_get(value, "$", "string"))
             columns.append(text.alias(f"_text_{rule.name}"))
-            typed = F.when(text.rlike(ISO_TIMESTAMP_PATTERN), F.upper(text).try_cast("timestamp"))
+            typed = F.when(text.rlike(java_regex(ISO_TIMESTAMP_PATTERN)), F.upper(text).try_cast("timestamp"))
         else:
             typed = F.when(json_type == "string", F.try_variant_get(value, "$", "string"))
         columns.append(typed.cast(rule.spark_type).alias(rule.name))

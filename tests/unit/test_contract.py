@@ -62,8 +62,12 @@ def test_kafka_round_trip_is_lossless():
         ({"movie_id": "a.b"}, ("movie_id",), "pattern"),
         ({"user_id": "x" * 65}, ("user_id",), "at most 64"),
         ({"user_id": "ünï"}, ("user_id",), "pattern"),
-        ({"timestamp": "yesterday"}, ("timestamp",), "datetime"),
+        ({"timestamp": "yesterday"}, ("timestamp",), "ISO 8601"),
         ({"timestamp": 1672574700}, ("timestamp",), "ISO 8601"),
+        ({"timestamp": "2023"}, ("timestamp",), "ISO 8601"),  # pydantic alone would read Unix seconds
+        ({"timestamp": "1672574700"}, ("timestamp",), "ISO 8601"),
+        ({"timestamp": "2023-01-01T12:00:00\n"}, ("timestamp",), "ISO 8601"),
+        ({"timestamp": "2023-13-01T12:00:00"}, ("timestamp",), "month"),
         ({"timestamp": "1960-01-01T00:00:00"}, ("timestamp",), "before 1970"),
         ({"extra": 1}, ("extra",), "Extra inputs"),
     ],

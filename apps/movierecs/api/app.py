@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from movierecs import __version__
+from movierecs.api.body_limit import BodySizeLimitMiddleware
 from movierecs.api.errors import install_error_handlers
 from movierecs.api.metrics import RequestObservabilityMiddleware
 from movierecs.api.openapi import add_component_schemas
@@ -41,6 +42,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             await resources.close()
 
     app = FastAPI(title="movie-recs", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)  # every route, not only /events
     app.add_middleware(RequestObservabilityMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)

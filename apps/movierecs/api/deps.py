@@ -46,7 +46,9 @@ async def require_api_key(
     if not keys:
         return
     # Constant-time comparison against every configured key (rotation keeps two valid at once).
-    if api_key is None or not any(hmac.compare_digest(api_key, key) for key in keys):
+    # Compared as bytes: compare_digest refuses non-ASCII str, and a header may carry any bytes.
+    given = api_key.encode() if api_key is not None else None
+    if given is None or not any(hmac.compare_digest(given, key.encode()) for key in keys):
         raise Unauthorized("missing or invalid X-API-Key", headers={"WWW-Authenticate": "ApiKey"})
 
 

@@ -25,6 +25,8 @@ def decode_json(body: bytes) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidPayload(f"body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidPayload("body is not valid JSON: nested too deeply") from exc
 
 
 def event_items(payload: Any) -> list[Any]:

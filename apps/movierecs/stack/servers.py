@@ -41,9 +41,19 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str, interval_
     raise ServerError(f"{what} was not ready within {timeout_s:.0f}s")
 
 
-def read_pid(pid_file: Path) -> int | None:
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc), or None where there is no /proc."""
     try:
-        pid = int(pid_file.read_text().strip())
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The recorded pid if that very process still runs: a pid reused since (e.g. after a reboot) is not ours."""
+    try:
+        pid_text, _, started = pid_file.read_text().strip().partition(" ")
+        pid = int(pid_text)
     except (OSError, ValueError):
         return None
     try:
@@ -52,6 +62,8 @@ def read_pid(pid_file: Path) -> int | None:
         return None
     except PermissionError:
         pass
+    if started and _start_time(pid) not in (None, started):
+        return None
     return pid
 
 
@@ -106,7 +118,7 @@ def spawn(argv: list[str], log_file: Path, pid_file: Path, env: dict[str, str] |
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env=env,
         )
-    pid_file.write_text(str(process.pid))
+    pid_file.write_text(f"{process.pid} {_start_time(process.pid) or ''}".strip())
     return process.pid
 
 

@@ -83,12 +83,33 @@ def test_oversized_body_and_batch_are_413(kafka_bootstrap, mongo_uri, topic):
         assert response.status_code == 413 and "too many events" in response.json()["error"]["message"]
 
 
+def test_every_route_caps_the_body_and_rejects_what_it_cannot_parse(kafka_bootstrap, mongo_uri, topic):
+    with make_client(kafka_bootstrap, mongo_uri, topic, max_request_bytes=500) as client:
+        declared = client.post("/recommend", json={"user_id": "u1", "user_events": [{"movie_id": "m1"}] * 50})
+        assert declared.status_code == 413
+        assert declared.json()["error"]["code"] == "payload_too_large"
+
+        def chunks():  # streamed, no Content-Length: counted as it arrives
+            yield from (b" " * 200 for _ in range(5))
+
+        streamed = client.post("/events", content=chunks(), headers={"content-type": "application/json"})
+        assert streamed.status_code == 413 and streamed.json()["error"]["code"] == "payload_too_large"
+    with make_client(kafka_bootstrap, mongo_uri, topic) as client:
+        nested = b"[" * 100_000 + b"]" * 100_000  # 200 kB, under the cap, deeper than Python's recursion limit
+        for path in ("/events", "/recommend"):
+            response = client.post(path, content=nested, headers={"content-type": "application/json"})
+            assert 400 <= response.status_code < 500 and "error" in response.json(), (path, response.text)
+
+
 def test_api_keys_guard_writes_when_configured(kafka_bootstrap, mongo_uri, topic):
     with make_client(kafka_bootstrap, mongo_uri, topic, api_keys="k1, k2") as client:
         event = {"user_id": "u1", "movie_id": "m1", "action": "view"}
         assert client.post("/events", json=event).status_code == 401
         assert client.post("/events", json=event, headers={"X-API-Key": "nope"}).status_code == 401
+        assert client.post("/events", json=event, headers={"X-API-Key": "clé".encode()}).status_code == 401
         assert client.post("/events", json=event, headers={"X-API-Key": "k2"}).status_code == 202
+        assert client.post("/recommend", json={"user_id": "u1"}).status_code == 401
+        assert client.post("/recommend", json={"user_id": "u1"}, headers={"X-API-Key": "k1"}).status_code == 200
         assert client.get("/healthz").status_code == 200
 
 

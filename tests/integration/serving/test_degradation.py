@@ -43,6 +43,9 @@ def test_mongod_down_falls_back_to_cached_popular_list(kafka_bootstrap, model_di
             assert user.status_code == 200 and user.json()["fallback"] == "popular"
             popular = client.get("/movies/popular").json()
             assert popular["fallback"] == "cached_all_time" and popular["items"][0]["movie_id"] == "m258"
+            assert client.get("/movies/m1").status_code == 200  # cached catalog entry, no statistics
+            unreadable = client.get("/movies/m1500")  # not in the cached catalog: unknown or unreadable?
+            assert unreadable.status_code == 503 and unreadable.json()["error"]["code"] == "service_unavailable"
 
             ready = client.get("/readyz")
             assert ready.status_code == 503 and ready.json()["checks"]["mongodb"] == "unreachable"

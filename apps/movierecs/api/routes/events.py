@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
 from movierecs.api.deps import Publisher, Settings, WriteAccess
-from movierecs.api.errors import PayloadTooLarge
 from movierecs.api.metrics import EVENTS_PUBLISHED
 from movierecs.api.openapi import ERROR_RESPONSES, EVENTS_REQUEST_BODY
 from movierecs.api.payloads import parse_events_payload
@@ -21,21 +20,6 @@ class EventsAccepted(BaseModel):
     accepted: int = Field(description="How many events were published")
     event_ids: list[str] = Field(description="Idempotency keys of the published events, in request order")
     topic: str
-
-
-async def read_body_capped(request: Request, max_bytes: int) -> bytes:
-    """The request body, refusing more than ``max_bytes`` whether or not Content-Length is honest."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(f"request body exceeds {max_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"request body exceeds {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def publish_events(publisher: Publisher, events: list[Event]) -> None:
@@ -57,7 +41,7 @@ async def publish_events(publisher: Publisher, events: list[Event]) -> None:
     responses=ERROR_RESPONSES,
 )
 async def post_events(request: Request, settings: Settings, publisher: Publisher) -> Any:
-    body = await read_body_capped(request, settings.max_request_bytes)
+    body = await request.body()  # size already capped by BodySizeLimitMiddleware
     received_at = utc_now()
     events = [e.complete(received_at) for e in parse_events_payload(body, settings.max_events_per_request)]
     await publish_events(publisher, events)

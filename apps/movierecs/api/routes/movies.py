@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 
 from movierecs.api.deps import Recommendations, Resources
-from movierecs.api.errors import NotFound
+from movierecs.api.errors import NotFound, ServiceUnavailable
 from movierecs.api.routes.recommendations import Genre
 from movierecs.contract import ID_MAX_LENGTH, ID_PATTERN, Collections
 from movierecs.serving.catalog import WINDOWS, PopularityRepository
@@ -62,7 +62,9 @@ async def movie(movie_id: MovieIdPath, resources: Resources, service: Recommenda
     try:
         stats = await asyncio.wait_for(
             resources.db[Collections.MOVIE_STATS].find_one({"_id": movie_id}, {"_id": 0}), 3.0)
-    except (PyMongoError, TimeoutError):
+    except (PyMongoError, TimeoutError) as exc:
+        if cached is None:  # we cannot tell an unknown movie from one we cannot read
+            raise ServiceUnavailable("MongoDB unreachable: movie not in the cached catalog") from exc
         stats = None
     if cached is None and stats is None:
         raise NotFound(f"unknown movie: {movie_id}")
@@ -74,7 +76,9 @@ async def movie(movie_id: MovieIdPath, resources: Resources, service: Recommenda
 async def similar(movie_id: MovieIdPath, service: Recommendations,
                   k: Annotated[int, Query(ge=1, le=100)] = 10) -> SimilarMovies:
     model = service.holder.model
-    if model is None or movie_id not in model:
+    if model is None:
+        raise ServiceUnavailable("no model loaded yet")
+    if movie_id not in model:
         raise NotFound(f"movie {movie_id} is not known to the model")
     scored = await asyncio.to_thread(model.similar, movie_id, k)
     return SimilarMovies(movie_id=movie_id, model_version=model.version,

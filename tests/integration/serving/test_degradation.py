@@ -41,6 +41,7 @@ def test_mongod_down_falls_back_to_cached_popular_list(kafka_bootstrap, model_di
 
             user = client.get("/users/u1/recommendations", params={"k": 2})
             assert user.status_code == 200 and user.json()["fallback"] == "popular"
+            assert user.json()["degraded"] == "mongodb_unavailable"
             popular = client.get("/movies/popular").json()
             assert popular["fallback"] == "cached_all_time" and popular["items"][0]["movie_id"] == "m258"
             assert client.get("/movies/m1").status_code == 200  # cached catalog entry, no statistics

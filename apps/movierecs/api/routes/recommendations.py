@@ -60,6 +60,7 @@ class UserRecommendations(BaseModel):
     model_version: str | None
     source: str
     fallback: str | None
+    degraded: str | None = Field(default=None, description="what failed: mongodb_unavailable or model_unavailable")
 
 
 async def _publish_reporting_failure(publisher: Publisher, events: list[Event]) -> tuple[int, str | None]:
@@ -103,4 +104,5 @@ async def user_recommendations(user_id: UserIdPath, service: Recommendations,
         for r in result.items
     ]
     return UserRecommendations(user_id=user_id, items=items, generated_at=utc_now(),
-                               model_version=result.model_version, source=result.source, fallback=result.fallback)
+                               model_version=result.model_version, source=result.source, fallback=result.fallback,
+                               degraded=result.degraded)

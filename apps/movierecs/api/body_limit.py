@@ -1,11 +1,13 @@
 """Caps every request body before any route parses it: 413 in the API's error shape.
 
 A declared Content-Length over the cap is refused before the body is read; a body that streams past the cap (no
-or a dishonest Content-Length) raises ``PayloadTooLarge`` from ``receive``, which the error handlers render.
+or a dishonest Content-Length) raises an HTTP 413 from ``receive``: an ``HTTPException``, because FastAPI's own
+body parsing lets only those through (anything else becomes a 400), and the error handlers render it.
 """
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from movierecs.api.errors import PayloadTooLarge, error_response
@@ -33,7 +35,7 @@ class BodySizeLimitMiddleware:
             if incoming["type"] == "http.request":
                 received += len(incoming.get("body", b""))
                 if received > self.max_bytes:
-                    raise PayloadTooLarge(message)
+                    raise HTTPException(PayloadTooLarge.status_code, message)
             return incoming
 
         await self.app(scope, counting_receive, send)

@@ -92,8 +92,9 @@ def test_every_route_caps_the_body_and_rejects_what_it_cannot_parse(kafka_bootst
         def chunks():  # streamed, no Content-Length: counted as it arrives
             yield from (b" " * 200 for _ in range(5))
 
-        streamed = client.post("/events", content=chunks(), headers={"content-type": "application/json"})
-        assert streamed.status_code == 413 and streamed.json()["error"]["code"] == "payload_too_large"
+        for path in ("/events", "/recommend"):
+            streamed = client.post(path, content=chunks(), headers={"content-type": "application/json"})
+            assert streamed.status_code == 413 and streamed.json()["error"]["code"] == "payload_too_large", path
     with make_client(kafka_bootstrap, mongo_uri, topic) as client:
         nested = b"[" * 100_000 + b"]" * 100_000  # 200 kB, under the cap, deeper than Python's recursion limit
         for path in ("/events", "/recommend"):

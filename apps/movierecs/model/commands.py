@@ -141,17 +141,25 @@ def train_and_publish(
     return path
 
 
+def _dataset_or_report(path: Any) -> Any:
+    """The MovieLens dataset at ``path`` (bundled when None), or None after printing why it cannot be read."""
+    from movierecs.data.movielens import DatasetError, load_movielens
+
+    try:
+        return load_movielens(path)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     settings = trainer_settings()
     configure_logging(settings.log_level)
-    from movierecs.data.movielens import DatasetError, load_movielens
     from movierecs.model.evaluation import evaluate_movielens
     from movierecs.model.report import build_report, format_table, write_report
 
-    try:
-        dataset = load_movielens(args.path)
-    except DatasetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    dataset = _dataset_or_report(args.path)
+    if dataset is None:
         return 2
     config = _config(settings, args)
     started = time.perf_counter()
@@ -169,13 +177,10 @@ def run_load_movielens(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     import pymongo
 
-    from movierecs.data.movielens import DatasetError, load_movielens
     from movierecs.data.replay import publish_events, rating_events, write_catalog
 
-    try:
-        dataset = load_movielens(args.path)
-    except DatasetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    dataset = _dataset_or_report(args.path)
+    if dataset is None:
         return 2
     if not args.no_catalog:
         client: pymongo.MongoClient = pymongo.MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=10_000)

@@ -51,7 +51,6 @@ EVENT_ID_MAX_LENGTH = 128
 # Letters, digits and a few separators: no '$', '.', braces or whitespace, so an id can never be a Mongo operator,
 # a dotted field path, or injected markup.
 ID_PATTERN = r"^[A-Za-z0-9_\-:]+$"
-ID_REGEX = re.compile(ID_PATTERN)
 RATING_MIN = 0.5
 RATING_MAX = 5.0
 RATING_STEP = 0.5
@@ -172,12 +171,3 @@ def parse_kafka_value(value: bytes | str) -> Event:
     """Validate one Kafka record value exactly as the API validates a request (raises pydantic.ValidationError)."""
     return Event.model_validate_json(value)
 
-
-def event_example() -> dict[str, Any]:
-    return {
-        "user_id": "u123",
-        "movie_id": "m2",
-        "action": "rate",
-        "rating": 4.5,
-        "timestamp": "2023-01-01T12:05:00",
-    }

@@ -57,7 +57,6 @@ class StreamingJob:
         self.listener = MetricsListener(self.metrics, settings.query_name)
         self.mongo: pymongo.MongoClient = pymongo.MongoClient(
             settings.mongo_uri,
-            w="majority",
             serverSelectionTimeoutMS=settings.mongo_timeout_ms,
             tz_aware=True,
         )

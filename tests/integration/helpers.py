@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from movierecs.stack.servers import free_port
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["consume", "free_port", "values"]
+
+
 
 
 async def _consume(bootstrap: str, topic: str, expected: int, timeout_s: float) -> list[Any]:

@@ -107,7 +107,7 @@ class EventPublisher:
         try:
             async with asyncio.timeout(self._timeout_s):
                 partitions = await producer.partitions_for(self._topic)
-                grouped = records_by_partition(events, sorted(partitions))
+                grouped = records_by_partition(events, list(partitions))
                 await asyncio.gather(*await send_record_batches(producer, self._topic, grouped))
         except (KafkaError, OSError, TimeoutError) as exc:
             # Some events may still reach the topic; event_id makes a client's retry harmless downstream.

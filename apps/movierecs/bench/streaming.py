@@ -27,9 +27,11 @@ from pathlib import Path
 
 import pymongo
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from movierecs.api.publisher import PARTITIONER, records_by_partition, send_record_batches
+from movierecs.bench.loadgen import percentile
 from movierecs.contract import Action, Collections, Event
+from movierecs.stack.manager import create_topics
 
 PARTITIONS = 3
 GOAL_EVENTS_PER_S = 10_000
@@ -61,35 +63,15 @@ def make_event(i: int, users: int, movies: int, now: datetime) -> Event:
     )
 
 
-async def create_topic(bootstrap: str, topic: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
-    finally:
-        await admin.close()
-
-
 async def produce_bulk(bootstrap: str, topic: str, events: list[Event]) -> float:
-    """Send every event (keyed by user, partition by key hash) in large record batches; seconds taken."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=False, acks="all", linger_ms=5, max_batch_size=1 << 20
-    )
+    """Send every event (keyed by user) in large record batches, as the API does; seconds taken."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all", linger_ms=5,
+                                max_batch_size=1 << 20, partitioner=PARTITIONER)
     await producer.start()
     started = time.perf_counter()
     try:
-        by_partition: dict[int, list[Event]] = {p: [] for p in range(PARTITIONS)}
-        for event in events:
-            by_partition[hash(event.user_id) % PARTITIONS].append(event)
-        for partition, chunk in by_partition.items():
-            batch = producer.create_batch()
-            for event in chunk:
-                key, value = event.kafka_key(), event.to_kafka_value()
-                if batch.append(key=key, value=value, timestamp=None) is None:
-                    await (await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=None)
-            await (await producer.send_batch(batch, topic, partition=partition))
+        grouped = records_by_partition(events, sorted(await producer.partitions_for(topic)))
+        await asyncio.gather(*await send_record_batches(producer, topic, grouped))
     finally:
         await producer.stop()
     return time.perf_counter() - started
@@ -171,12 +153,6 @@ def measure_latency(bootstrap: str, topic: str, db: pymongo.database.Database, n
     return sorted(visible[user] - sent[user] for user in sent if user in visible)
 
 
-def percentile(values: list[float], q: float) -> float:
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
 def run(args: argparse.Namespace) -> int:
     from movierecs_streaming.job import StreamingJob
     from movierecs_streaming.settings import StreamingSettings
@@ -203,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"job settings: source={settings.source} trigger={settings.trigger_interval} "
           f"max_records_per_trigger={settings.max_records_per_trigger} master={settings.spark_master}")
 
-    asyncio.run(create_topic(bootstrap, topic))
+    create_topics(bootstrap, [topic], PARTITIONS)
     produce_s = asyncio.run(produce_bulk(bootstrap, topic, events))
     raw_s = asyncio.run(consume_all(bootstrap, topic, args.events))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -21,13 +20,6 @@ from pymongo.database import Database
 from tqdm.auto import tqdm
 
 from movierecs.contract import Action, Collections, Event
-
-
-@dataclass(frozen=True)
-class ReplayStats:
-    movies_upserted: int
-    events_sent: int
-    seconds: float
 
 
 def event_id(user_id: str, movie_id: str, timestamp: int) -> str:

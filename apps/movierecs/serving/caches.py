@@ -25,7 +25,6 @@ class ServingCaches:
     popularity_repo: PopularityRepository
     movies: dict[str, Movie] = field(default_factory=dict)
     popular: list[tuple[str, float]] = field(default_factory=list)
-    mongo_ok: bool = False
 
     @classmethod
     def for_db(cls, db: Any) -> ServingCaches:
@@ -37,10 +36,9 @@ class ServingCaches:
                 self.catalog_repo.all_movies(), self.popularity_repo.all_time(POPULAR_CACHE_SIZE)
             )
         except PyMongoError as exc:
-            self.mongo_ok = False
             logger.warning("cache refresh failed; serving the last good copy", extra={"error": str(exc)})
             return False
-        self.movies, self.mongo_ok = movies, True
+        self.movies = movies
         if popular:
             self.popular = popular
         return True

@@ -56,14 +56,13 @@ class RecommendationService:
         history = merge_events(stored, events or [])
         model = self.holder.model
         keep = (lambda movie: self.caches.in_genre(movie, genre)) if genre else None
-        popular = self.caches.popular or _vocabulary_popularity(model)
         if model is None:
-            items = rank_popular(popular, history, k, keep)
+            items = rank_popular(self.caches.popular, history, k, keep)
             return self._count(RecommendationResult(items, "popular", None, "popular",
                                                     degraded or "model_unavailable"))
         if history.is_empty:
             # Nothing to personalise from: a new user, or a profile MongoDB could not give us.
-            items = rank_popular(popular, history, k, keep)
+            items = rank_popular(self.caches.popular or _vocabulary_popularity(model), history, k, keep)
             return self._count(RecommendationResult(items, "popular", model.version,
                                                     "popular" if degraded else None, degraded))
 

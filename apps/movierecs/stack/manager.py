@@ -20,7 +20,7 @@ from typing import Protocol
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from movierecs.stack.servers import BrokerServer, MongoServer, port_open, read_pid, spawn, stop_pid, wait_until
+from movierecs.stack.servers import BrokerServer, MongoServer, read_pid, spawn, stop_pid, wait_until
 
 logger = logging.getLogger(__name__)
 
@@ -224,4 +224,4 @@ def status_json(stack: LocalStack) -> str:
     return json.dumps(stack.status(), indent=2)
 
 
-__all__ = ["LocalStack", "StackSettings", "create_topics", "port_open", "run_step", "status_json"]
+__all__ = ["LocalStack", "StackSettings", "create_topics", "run_step", "status_json"]

@@ -13,7 +13,7 @@ from movierecs.api.deps import Recommendations, Resources
 from movierecs.api.errors import NotFound, ServiceUnavailable
 from movierecs.api.routes.recommendations import Genre
 from movierecs.contract import ID_MAX_LENGTH, ID_PATTERN, Collections
-from movierecs.serving.catalog import WINDOWS, PopularityRepository
+from movierecs.serving.catalog import WINDOWS
 
 router = APIRouter(prefix="/movies", tags=["movies"])
 
@@ -43,7 +43,7 @@ class SimilarMovies(BaseModel):
 async def popular(resources: Resources, service: Recommendations,
                   window: Annotated[Literal["hour", "day", "week", "all"], Query()] = "day",
                   genre: Genre = None, k: Annotated[int, Query(ge=1, le=100)] = 10) -> PopularMovies:
-    repo = PopularityRepository(resources.db)
+    repo = service.caches.popularity_repo
     depth = 2000 if genre else k
     span = WINDOWS[window]
     fallback = None
